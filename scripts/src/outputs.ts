@@ -1,0 +1,82 @@
+/**
+ * All pipeline outputs, computed in memory, then written together or compared with the tree.
+ *
+ * Writing is all-or-nothing: every file is first written beside its target as a temporary
+ * file, and only when all of them are written are they renamed into place. A failure before
+ * that leaves the tree exactly as it was.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { generatePackage, mergePackageJson } from "./generate.js";
+import type { JsonObject } from "./json.js";
+import { normalize, type NormalizeResult } from "./normalize.js";
+
+export interface PlannedOutput {
+  path: string;
+  content: string;
+}
+
+async function readIfExists(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+export async function planOutputs(root: string, stage: "normalize" | "generate" = "generate"): Promise<{ outputs: PlannedOutput[]; normalized: NormalizeResult }> {
+  const normalized = await normalize(root);
+  const outputs: PlannedOutput[] = normalized.endpoints.map((e) => ({ path: e.path, content: e.yaml }));
+  if (stage === "normalize") return { outputs, normalized };
+  for (const endpoint of normalized.endpoints) {
+    for (const file of await generatePackage(endpoint)) {
+      const existing = await readIfExists(join(root, file.path));
+      if (file.mode === "once") {
+        if (existing === null) outputs.push({ path: file.path, content: file.content });
+      } else if (file.mode === "merge") {
+        let current: JsonObject | null = null;
+        if (existing !== null) {
+          try {
+            current = JSON.parse(existing) as JsonObject;
+          } catch (error) {
+            throw new Error(`${file.path}: not valid JSON, so hand-added fields cannot be kept: ${(error as Error).message}`);
+          }
+        }
+        const merged = mergePackageJson(current, JSON.parse(file.content) as JsonObject);
+        outputs.push({ path: file.path, content: `${JSON.stringify(merged, null, 2)}\n` });
+      } else outputs.push({ path: file.path, content: file.content });
+    }
+  }
+  return { outputs, normalized };
+}
+
+/** Files whose content on disk differs from the plan (missing counts as different). */
+export async function staleOutputs(root: string, outputs: PlannedOutput[]): Promise<string[]> {
+  const stale: string[] = [];
+  for (const output of outputs) {
+    if ((await readIfExists(join(root, output.path))) !== output.content) stale.push(output.path);
+  }
+  return stale;
+}
+
+export async function writeOutputs(root: string, outputs: PlannedOutput[]): Promise<string[]> {
+  const changed = await staleOutputs(root, outputs);
+  const pending = outputs.filter((o) => changed.includes(o.path));
+  const suffix = `.fluxkit-${randomBytes(4).toString("hex")}.tmp`;
+  const temps: string[] = [];
+  try {
+    for (const output of pending) {
+      const target = join(root, output.path);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target + suffix, output.content);
+      temps.push(target + suffix);
+    }
+  } catch (error) {
+    await Promise.all(temps.map((t) => rm(t, { force: true })));
+    throw error;
+  }
+  for (const output of pending) await rename(join(root, output.path) + suffix, join(root, output.path));
+  return changed;
+}

@@ -29,7 +29,7 @@ describe("normalize (the real specs)", () => {
     expect(endpoints.map((e) => e.names.slug)).toEqual(["flux-1-dev-image-to-image", "flux-lora", "flux-lora-image-to-image"]);
     for (const endpoint of endpoints) {
       const result = await validate(parse(endpoint.yaml));
-      expect(result.valid, `${endpoint.path}: ${JSON.stringify(result.errors)}`).toBe(true);
+      expect(result.valid, `${endpoint.path}: ${JSON.stringify(result)}`).toBe(true);
     }
   });
 

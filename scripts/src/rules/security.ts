@@ -2,7 +2,7 @@
  * Security: declare both ways the providers take a credential — gateways a bearer token,
  * fal itself `Authorization: Key <key>` — and require one of them on every operation.
  */
-import { isObject, objectAt, type JsonObject } from "../json.js";
+import { isObject, objectAt, type Json, type JsonObject } from "../json.js";
 import { HTTP_METHODS } from "./operations.js";
 import type { Rule } from "./types.js";
 
@@ -16,7 +16,7 @@ export const security: Rule = {
   apply(doc, ctx) {
     const schemes = objectAt(doc, "components", "securitySchemes");
     for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) schemes[name] = structuredClone(scheme);
-    const requirement = [{ bearer: [] }, { falKey: [] }];
+    const requirement: Json[] = [{ bearer: [] }, { falKey: [] }];
     doc.security = structuredClone(requirement);
     for (const item of Object.values(isObject(doc.paths) ? doc.paths : {})) {
       if (!isObject(item)) continue;

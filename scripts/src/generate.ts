@@ -5,6 +5,7 @@
  *   src/generated/openapi.ts         types (openapi-typescript, Node API)
  *   src/generated/validate-input.ts  the Input validator (Ajv standalone code)
  *   src/generated/endpoint.ts        metadata the queue package runs on, Input/Output types
+ *   src/generated/input-schema.ts    the Input JSON Schema with its docs (CLI flags, --help)
  *   src/generated/client.ts          a typed openapi-fetch client: submit/status/result/cancel
  *   src/generated/index.ts
  *   README.md                        install, example, parameter table, output shape
@@ -236,10 +237,16 @@ export async function generatePackage(e: NormalizedEndpoint): Promise<GeneratedF
     // Ajv's standalone output is plain JS; it is checked by Ajv's own tests, not by tsc here.
     { path: `${dir}/src/generated/validate-input.ts`, content: `${header(e)}// @ts-nocheck\n${validatorJs}\n`, mode: "always" },
     { path: `${dir}/src/generated/endpoint.ts`, content: endpointModule(e, specHash), mode: "always" },
+    {
+      // For tools that describe the input (the CLI's flags and --help); tree-shaken when unused.
+      path: `${dir}/src/generated/input-schema.ts`,
+      content: `${header(e)}/** The Input JSON Schema (2020-12) with its descriptions, ranges and defaults. */\nexport const inputSchema = ${JSON.stringify(inputJsonSchema(e.doc, { keepDocs: true }), null, 2)} as const;\n`,
+      mode: "always",
+    },
     { path: `${dir}/src/generated/client.ts`, content: clientModule(e), mode: "always" },
     {
       path: `${dir}/src/generated/index.ts`,
-      content: `${header(e)}export * from "./endpoint.js";\nexport { createClient, type CreateClientOptions, type Paths } from "./client.js";\nexport type { components, operations, paths } from "./openapi.js";\n`,
+      content: `${header(e)}export * from "./endpoint.js";\nexport { createClient, type CreateClientOptions, type Paths } from "./client.js";\nexport { inputSchema } from "./input-schema.js";\nexport type { components, operations, paths } from "./openapi.js";\n`,
       mode: "always",
     },
     { path: `${dir}/README.md`, content: renderReadme(e, header(e, "<!--").replace(/\n$/, " -->\n")), mode: "always" },

@@ -22,7 +22,8 @@ function stripForValidation(value: Json): Json {
 }
 
 /** The Input schema with every component it references under $defs. */
-export function inputJsonSchema(doc: JsonObject): JsonObject {
+export function inputJsonSchema(doc: JsonObject, options: { keepDocs?: boolean } = {}): JsonObject {
+  const strip = options.keepDocs ? (v: Json) => v : stripForValidation;
   const schemas = isObject(doc.components) && isObject(doc.components.schemas) ? doc.components.schemas : {};
   const needed = new Set<string>();
   const visit = (node: Json): void => {
@@ -49,8 +50,8 @@ export function inputJsonSchema(doc: JsonObject): JsonObject {
         ? Object.fromEntries(Object.entries(node).map(([k, v]) => [k, k === "$ref" && typeof v === "string" ? v.replace("#/components/schemas/", "#/$defs/") : rewrite(v)]))
         : node;
   const $defs: JsonObject = {};
-  for (const name of [...needed].sort()) $defs[name] = stripForValidation(rewrite(schemas[name]!));
-  const root = stripForValidation(rewrite(input)) as JsonObject;
+  for (const name of [...needed].sort()) $defs[name] = strip(rewrite(schemas[name]!));
+  const root = strip(rewrite(input)) as JsonObject;
   return needed.size > 0 ? { ...root, $defs } : root;
 }
 

@@ -1,0 +1,64 @@
+import { inputSchema as devSchema } from "@fluxkit/flux-1-dev-image-to-image";
+import { inputSchema as loraSchema } from "@fluxkit/flux-lora";
+import { describe, expect, it } from "vitest";
+import { FlagError, flagsFromSchema, helpText, parseFlags, type SchemaNode } from "../src/flags.js";
+
+const lora = flagsFromSchema(loraSchema as unknown as SchemaNode);
+const dev = flagsFromSchema(devSchema as unknown as SchemaNode);
+
+describe("flags from the spec", () => {
+  it("one kebab-case flag per input field, typed", () => {
+    expect(lora.map((f) => [f.flag, f.kind])).toEqual([
+      ["prompt", "string"],
+      ["image-size", "json"],
+      ["num-inference-steps", "integer"],
+      ["guidance-scale", "number"],
+      ["num-images", "integer"],
+      ["enable-safety-checker", "boolean"],
+      ["output-format", "string"],
+      ["loras", "json"],
+      ["seed", "integer"],
+      ["sync-mode", "boolean"],
+    ]);
+  });
+
+  it("--help shows enums, presets, ranges, defaults and required", () => {
+    const help = helpText(dev);
+    expect(help).toContain("--num-inference-steps <integer>");
+    expect(help).toMatch(/range 10\.\.50, default 40/);
+    expect(help).toContain("--acceleration <none|regular|high>");
+    expect(helpText(lora)).toContain("--image-size <square_hd|square|portrait_4_3|portrait_16_9|landscape_4_3|landscape_16_9|json>");
+    expect(help).toMatch(/--prompt <string>\n.*\(required\)/);
+  });
+
+  it("parses and coerces values", () => {
+    const { input, options, positionals } = parseFlags(
+      lora,
+      ["fal-ai/flux-lora", "--prompt", "a fox", "--image-size", "landscape_16_9", "--num-images", "2", "--guidance-scale", "3.5", "--no-enable-safety-checker", "--loras", '[{"path":"x"}]', "--json"],
+      { json: { type: "boolean" } },
+    );
+    expect(input).toEqual({ prompt: "a fox", image_size: "landscape_16_9", num_images: 2, guidance_scale: 3.5, enable_safety_checker: false, loras: [{ path: "x" }] });
+    expect(options).toEqual({ json: true });
+    expect(positionals).toEqual(["fal-ai/flux-lora"]);
+    expect(parseFlags(lora, ["--image-size", '{"width":640,"height":480}'], {}).input).toEqual({ image_size: { width: 640, height: 480 } });
+  });
+
+  it("reports every bad flag at once", () => {
+    try {
+      parseFlags(dev, ["--num-images", "two", "--strength", "x", "--acceleration", "turbo", "--seed", "1.5"], {});
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(FlagError);
+      expect((error as FlagError).problems).toEqual([
+        '--strength: expected a number (got "x")',
+        '--num-images: expected an integer (got "two")',
+        '--acceleration: expected one of none, regular, high (got "turbo")',
+        '--seed: expected a whole number (got "1.5")',
+      ]);
+    }
+  });
+
+  it("refuses unknown flags", () => {
+    expect(() => parseFlags(lora, ["--prompt", "x", "--colour", "red"], {})).toThrow(/Unknown option '--colour'/);
+  });
+});

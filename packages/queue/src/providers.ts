@@ -1,0 +1,117 @@
+import { AuthenticationError, FluxkitError } from "./errors.js";
+
+export type AuthScheme = "bearer" | "key";
+export type ProviderName = "chainhub" | "kkiai" | "fal";
+
+/** Any other queue-compatible host (an emulator, a proxy). A path prefix is kept. */
+export interface CustomProvider {
+  readonly baseUrl: string;
+  readonly auth: AuthScheme;
+}
+
+interface ProviderPreset {
+  readonly baseUrl: string;
+  readonly auth: AuthScheme;
+  readonly tokenEnv: string;
+}
+
+export const providerPresets: Readonly<Record<ProviderName, ProviderPreset>> = {
+  chainhub: { baseUrl: "https://api.chainhub.tech", auth: "bearer", tokenEnv: "CHAINHUB_TOKEN" },
+  kkiai: { baseUrl: "https://www.kkiai.com", auth: "bearer", tokenEnv: "KKIAI_TOKEN" },
+  fal: { baseUrl: "https://queue.fal.run", auth: "key", tokenEnv: "FAL_KEY" },
+};
+
+/** The generic variable, read after the provider-specific one. */
+export const GENERIC_TOKEN_ENV = "FLUXKIT_TOKEN";
+
+export interface ResolvedProvider {
+  /** Preset name, or "custom". */
+  readonly name: string;
+  /** `https://host` — the only origin the Authorization header is sent to. */
+  readonly origin: string;
+  /** Path prefix of a custom base URL, without trailing slash (`""` for none). */
+  readonly prefix: string;
+  readonly auth: AuthScheme;
+  /** Environment variables consulted for the token, in order. */
+  readonly tokenEnv: readonly string[];
+}
+
+export function resolveProvider(provider: ProviderName | CustomProvider): ResolvedProvider {
+  if (typeof provider === "string") {
+    const preset = providerPresets[provider];
+    if (preset === undefined) {
+      throw new FluxkitError(
+        `Unknown provider "${String(provider)}". Use one of ${Object.keys(providerPresets).join(", ")} or { baseUrl, auth }.`,
+      );
+    }
+    return {
+      name: provider,
+      origin: new URL(preset.baseUrl).origin,
+      prefix: "",
+      auth: preset.auth,
+      tokenEnv: [preset.tokenEnv, GENERIC_TOKEN_ENV],
+    };
+  }
+  let url: URL;
+  try {
+    url = new URL(provider.baseUrl);
+  } catch {
+    throw new FluxkitError(`Invalid provider baseUrl "${provider.baseUrl}": expected an absolute http(s) URL.`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new FluxkitError(`Invalid provider baseUrl "${provider.baseUrl}": only http and https are supported.`);
+  }
+  if (provider.auth !== "bearer" && provider.auth !== "key") {
+    throw new FluxkitError(`Invalid provider auth "${String(provider.auth)}": expected "bearer" or "key".`);
+  }
+  return {
+    name: "custom",
+    origin: url.origin,
+    prefix: url.pathname.replace(/\/+$/, ""),
+    auth: provider.auth,
+    tokenEnv: [GENERIC_TOKEN_ENV],
+  };
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** `process.env` where it exists; nothing in browsers/workers, and no crash on Deno's permission errors. */
+export function defaultEnv(): Env {
+  try {
+    const proc = (globalThis as { process?: { env?: Env } }).process;
+    return proc?.env ?? {};
+  } catch {
+    return {};
+  }
+}
+
+function readEnv(env: Env, name: string): string | undefined {
+  try {
+    const value = env[name]?.trim();
+    return value === undefined || value === "" ? undefined : value;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The token: the explicit option, else the provider's own variable, else FLUXKIT_TOKEN.
+ * Presets need one; a custom provider (e.g. a local emulator) may run without.
+ */
+export function resolveToken(provider: ResolvedProvider, explicit: string | undefined, env: Env): string | undefined {
+  if (explicit !== undefined && explicit !== "") return explicit;
+  for (const name of provider.tokenEnv) {
+    const value = readEnv(env, name);
+    if (value !== undefined) return value;
+  }
+  if (provider.name !== "custom") {
+    throw new AuthenticationError(
+      `No token for provider "${provider.name}": pass { token } or set ${provider.tokenEnv.join(" or ")}.`,
+    );
+  }
+  return undefined;
+}
+
+export function authorizationValue(auth: AuthScheme, token: string): string {
+  return auth === "bearer" ? `Bearer ${token}` : `Key ${token}`;
+}

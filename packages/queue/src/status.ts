@@ -1,0 +1,86 @@
+import { ProtocolError, isRecord } from "./errors.js";
+
+export interface QueueLog {
+  readonly message: string;
+  readonly level?: string;
+  readonly timestamp?: string;
+}
+
+export interface InQueueStatus {
+  readonly status: "IN_QUEUE";
+  /** Position in the queue; absent when a gateway does not report it. */
+  readonly queue_position?: number;
+  readonly logs: readonly QueueLog[];
+}
+
+export interface InProgressStatus {
+  readonly status: "IN_PROGRESS";
+  readonly logs: readonly QueueLog[];
+}
+
+export interface CompletedStatus {
+  readonly status: "COMPLETED";
+  readonly logs: readonly QueueLog[];
+  readonly metrics: { readonly inference_time?: number };
+  /** Set when the job failed: the run is then a JobFailedError, not a result. */
+  readonly error?: string;
+  readonly error_type?: string;
+}
+
+export type QueueStatus = InQueueStatus | InProgressStatus | CompletedStatus;
+
+/** Parses a status body: tolerant of `logs: null`, `metrics: {}` and unknown fields; strict on the status itself. */
+export function parseStatus(body: unknown, requestId: string | undefined): QueueStatus {
+  if (!isRecord(body)) {
+    throw new ProtocolError(`Expected a status object, got ${describe(body)}.`, { requestId });
+  }
+  const logs = parseLogs(body.logs);
+  switch (body.status) {
+    case "IN_QUEUE": {
+      const position = body.queue_position;
+      return typeof position === "number" ? { status: "IN_QUEUE", queue_position: position, logs } : { status: "IN_QUEUE", logs };
+    }
+    case "IN_PROGRESS":
+      return { status: "IN_PROGRESS", logs };
+    case "COMPLETED": {
+      const metrics = isRecord(body.metrics) && typeof body.metrics.inference_time === "number"
+        ? { inference_time: body.metrics.inference_time }
+        : {};
+      const completed: CompletedStatus = { status: "COMPLETED", logs, metrics };
+      const error = nonEmptyString(body.error);
+      const errorType = nonEmptyString(body.error_type);
+      return {
+        ...completed,
+        ...(error === undefined ? {} : { error }),
+        ...(errorType === undefined ? {} : { error_type: errorType }),
+      };
+    }
+    default:
+      throw new ProtocolError(
+        `Unknown queue status ${JSON.stringify(body.status)}; expected IN_QUEUE, IN_PROGRESS or COMPLETED.`,
+        { requestId },
+      );
+  }
+}
+
+/** COMPLETED with `error` or `error_type` is a failed job. */
+export function isFailed(status: CompletedStatus): boolean {
+  return status.error !== undefined || status.error_type !== undefined;
+}
+
+function parseLogs(value: unknown): QueueLog[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(isRecord).map((entry) => ({
+    message: typeof entry.message === "string" ? entry.message : JSON.stringify(entry.message ?? ""),
+    ...(typeof entry.level === "string" ? { level: entry.level } : {}),
+    ...(typeof entry.timestamp === "string" ? { timestamp: entry.timestamp } : {}),
+  }));
+}
+
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function describe(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+}

@@ -1,0 +1,59 @@
+import { ForeignUrlError, ProtocolError } from "./errors.js";
+import type { ResolvedProvider } from "./providers.js";
+
+/** Hosts the gateways put in their submit responses; their paths are rebased onto the provider. */
+export const FAL_QUEUE_HOSTS: ReadonlySet<string> = new Set(["queue.fal.run"]);
+
+export interface FollowUpUrls {
+  readonly statusUrl: string;
+  readonly responseUrl: string;
+  readonly cancelUrl: string;
+}
+
+/** `{origin}{prefix}{path}` — every URL this package requests is built here or by `followUrl`. */
+export function providerUrl(provider: ResolvedProvider, path: string): string {
+  return `${provider.origin}${provider.prefix}${path.startsWith("/") ? path : `/${path}`}`;
+}
+
+/** The routes when a gateway omits them: under owner/app only, never the submit subpath. */
+export function deriveFollowUpUrls(provider: ResolvedProvider, app: string, requestId: string): FollowUpUrls {
+  const base = providerUrl(provider, `/${app.replace(/^\/+|\/+$/g, "")}/requests/${encodeURIComponent(requestId)}`);
+  return { responseUrl: base, statusUrl: `${base}/status`, cancelUrl: `${base}/cancel` };
+}
+
+/**
+ * Makes a URL from a response safe to request with the token:
+ * - already on the provider's origin: used as is;
+ * - on a fal queue host (gateways answer with those): its path is rebased onto the provider;
+ * - anywhere else: refused, unless `allowForeignUrls` asks for the same rebasing.
+ * Never returns a URL on another origin, so the Authorization header cannot leak.
+ */
+export function followUrl(
+  raw: string,
+  provider: ResolvedProvider,
+  options: { readonly allowForeignUrls?: boolean | undefined; readonly field: string },
+): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ProtocolError(`The provider returned an invalid ${options.field}: ${JSON.stringify(raw)}.`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new ForeignUrlError(`Refused ${options.field} with scheme "${url.protocol}": ${url.origin}.`, raw);
+  }
+  if (url.origin === provider.origin) return url.href;
+  if (FAL_QUEUE_HOSTS.has(url.hostname) || options.allowForeignUrls === true) {
+    // A rebased URL gets the provider prefix unless the path already carries it.
+    const path =
+      provider.prefix !== "" && (url.pathname === provider.prefix || url.pathname.startsWith(`${provider.prefix}/`))
+        ? url.pathname
+        : `${provider.prefix}${url.pathname}`;
+    return `${provider.origin}${path}${url.search}`;
+  }
+  throw new ForeignUrlError(
+    `Refused ${options.field} on ${url.origin}: the token is only sent to ${provider.origin}. ` +
+      `If this host is a mirror of your provider, create the client with { allowForeignUrls: true } to rebase its path onto ${provider.origin}.`,
+    raw,
+  );
+}

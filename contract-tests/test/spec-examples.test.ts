@@ -13,13 +13,16 @@ interface FoundExample {
 function examplesOf(doc: JsonObject): FoundExample[] {
   const found: FoundExample[] = [];
   const walk = (node: JsonValue, pointer: string) => {
-    if (Array.isArray(node)) return node.forEach((child, i) => walk(child, `${pointer}/${i}`));
+    if (Array.isArray(node)) {
+      for (const [i, child] of node.entries()) walk(child, `${pointer}/${i}`);
+      return;
+    }
     if (!isObject(node)) return;
     if (isObject(node.schema) && node.example !== undefined) {
       found.push({ where: `${pointer}/example`, schemaPointer: `#${pointer}/schema`, value: node.example });
     }
     if (Array.isArray(node.examples) && (pointer.includes("/schemas/") || pointer.includes("/properties/"))) {
-      node.examples.forEach((value, i) => found.push({ where: `${pointer}/examples/${i}`, schemaPointer: `#${pointer}`, value }));
+      for (const [i, value] of node.examples.entries()) found.push({ where: `${pointer}/examples/${i}`, schemaPointer: `#${pointer}`, value });
     }
     for (const [key, child] of Object.entries(node)) {
       if (key !== "example" && key !== "examples") walk(child, `${pointer}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`);

@@ -64,7 +64,12 @@ export function linkedController(...parents: (AbortSignal | undefined)[]): {
     parent.addEventListener("abort", onAbort, { once: true });
     cleanups.push(() => parent.removeEventListener("abort", onAbort));
   }
-  return { controller, dispose: () => cleanups.forEach((c) => c()) };
+  return {
+    controller,
+    dispose: () => {
+      for (const cleanup of cleanups) cleanup();
+    },
+  };
 }
 
 /** `clock.sleep`, with any rejection caused by the signal turned into this package's error. */

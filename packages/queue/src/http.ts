@@ -3,7 +3,7 @@ import {
   AuthenticationError,
   ConnectionError,
   ForeignUrlError,
-  FluxkitError,
+  type FluxkitError,
   ProtocolError,
   RateLimitError,
   RequestError,

@@ -51,7 +51,7 @@ export async function* readStatusStream(
       }
       if (signal?.aborted) throw abortError(signal);
       if (chunk.done) {
-        parser.feed(decoder.decode() + "\n\n");
+        parser.feed(`${decoder.decode()}\n\n`);
       } else {
         parser.feed(decoder.decode(chunk.value, { stream: true }));
       }

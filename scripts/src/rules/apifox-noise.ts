@@ -20,7 +20,7 @@ function orderProperties(node: JsonObject): void {
 
 function strip(node: Json, path: string, removed: string[]): void {
   if (Array.isArray(node)) {
-    node.forEach((item, i) => strip(item, `${path}[${i}]`, removed));
+    for (const [i, item] of node.entries()) strip(item, `${path}[${i}]`, removed);
     return;
   }
   if (!isObject(node)) return;

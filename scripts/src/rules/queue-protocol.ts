@@ -38,7 +38,8 @@ function moveBodySchema(operation: JsonObject, components: JsonObject, report: (
 
 function setSubmitResponses(operation: JsonObject, report: (m: string) => void): void {
   const responses = objectAt(operation, "responses");
-  const ok = isObject(responses["200"]) ? responses["200"] : (responses["200"] = { description: "" });
+  if (!isObject(responses["200"])) responses["200"] = { description: "" };
+  const ok = responses["200"] as JsonObject;
   const media = objectAt(ok, "content", "application/json");
   const schema = media.schema;
   const empty = !isObject(schema) || (schema.$ref === undefined && Object.keys(isObject(schema.properties) ? schema.properties : {}).length === 0);

@@ -1,0 +1,13 @@
+export { createEmulator, FAL_QUEUE_ORIGIN } from "./server.js";
+export type { Emulator, EmulatorEndpoint, EmulatorOptions, EmulatorStats, JobSnapshot } from "./server.js";
+export { ConfigError, LATENCY_PROFILES, PROVIDERS, PROVIDER_AUTH, parseLatency } from "./config.js";
+export type { AuthScheme, LatencyProfileName, LatencySettings, ProviderName } from "./config.js";
+export { FAULT_NAMES, ROUTES, parseFaultRule } from "./faults.js";
+export type { FaultName, FaultRule, RouteName } from "./faults.js";
+export { parseCliArgs, USAGE } from "./cli-args.js";
+export { defaultSpecsDir, loadSpecCatalog } from "./spec-catalog.js";
+export type { EndpointSpec } from "./spec-catalog.js";
+export { IMAGE_SIZE_PRESETS } from "./images.js";
+export type { ValidationIssue } from "./request-validation.js";
+export type { JobFailure, JobState, QueueLog } from "./queue-simulator.js";
+export type { Jwk, Jwks, WebhookDeliveryBody, WebhookDeliveryRecord } from "./webhooks.js";

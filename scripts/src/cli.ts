@@ -1,13 +1,16 @@
 /**
  * The pipeline's command line (run through the root package.json scripts):
  *   pnpm normalize         vendor sources → specs/normalized/*.yaml
- *   pnpm generate          normalize, then generate every endpoint package
+ *   pnpm generate          normalize, then generate every endpoint package; a changeset per
+ *                          package whose spec changed, removed endpoints' packages deprecated
  *   pnpm check:generated   regenerate in memory; fail, naming the files, if the tree differs
  * Errors print what went wrong and where, exit 1, and write nothing.
  */
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { formatRegenerationReport } from "./changesets.js";
 import { planOutputs, staleOutputs, writeOutputs } from "./outputs.js";
+import { planRegeneration } from "./regenerate.js";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
@@ -18,17 +21,23 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
     case "normalize":
     case "generate": {
       const started = performance.now();
-      const { outputs, normalized } = await planOutputs(root, command);
+      const { outputs, removals, normalized, endpoints, removed } = await planRegeneration(root, command);
       if (!quiet) for (const line of normalized.log) console.log(line);
-      const changed = await writeOutputs(root, outputs);
+      for (const line of formatRegenerationReport(endpoints)) console.log(line);
+      if (command === "normalize") {
+        for (const item of removed.filter((r) => r.specPath)) console.log(`${item.specPath}: no source describes ${item.id} any more; \`pnpm generate\` deprecates its package`);
+      }
+      const changed = await writeOutputs(root, outputs, removals);
       const ms = Math.round(performance.now() - started);
       console.log(`${command}: ${normalized.endpoints.length} endpoints, ${outputs.length} files, ${changed.length} changed (${ms} ms)`);
-      for (const path of changed) console.log(`  wrote ${path}`);
+      for (const path of changed) console.log(`  ${removals.includes(path) ? "deleted" : "wrote"} ${path}`);
       return 0;
     }
     case "check": {
-      const { outputs } = await planOutputs(root, "generate");
-      const stale = await staleOutputs(root, outputs);
+      const { outputs, removals } = await planOutputs(root, "generate");
+      // Changesets are not generated files: they are written once per spec change and then
+      // consumed by `changeset version`, so they are not part of this comparison.
+      const stale = [...(await staleOutputs(root, outputs)), ...removals.map((path) => `${path} (no source describes it any more)`)];
       if (stale.length === 0) {
         console.log(`check:generated: ${outputs.length} generated files match the specs`);
         return 0;

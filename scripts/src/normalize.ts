@@ -99,11 +99,16 @@ function describeEndpoint(doc: JsonObject, names: EndpointNames, sources: Source
   }
 }
 
-export async function normalize(root: string): Promise<NormalizeResult> {
+export interface NormalizeOptions {
+  /** Use these sources instead of reading specs/sources (an import checks a document before storing it). */
+  sources?: SourceFile[];
+}
+
+export async function normalize(root: string, options: NormalizeOptions = {}): Promise<NormalizeResult> {
   const log: string[] = [];
   const protocol = (await readYaml(root, "specs/queue.yaml")) as JsonObject;
   const providers = (await readYaml(root, "specs/providers.yaml")) as Record<string, Provider>;
-  const sources = await loadSources(root);
+  const sources = options.sources ?? (await loadSources(root));
   const overlays = await loadOverlays(root);
   const byEndpoint = new Map<string, (EndpointSource & { submitPath: string })[]>();
   const sourceFiles = new Map<string, SourceFile[]>();

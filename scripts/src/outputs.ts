@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { generatePackage, mergePackageJson } from "./generate.js";
 import type { JsonObject } from "./json.js";
 import { normalize, type NormalizeResult } from "./normalize.js";
+import { deprecationOutputs, findRemovedEndpoints, type RemovedEndpoint } from "./removed-endpoints.js";
 
 export interface PlannedOutput {
   path: string;
@@ -26,10 +27,20 @@ async function readIfExists(path: string): Promise<string | null> {
   }
 }
 
-export async function planOutputs(root: string, stage: "normalize" | "generate" = "generate"): Promise<{ outputs: PlannedOutput[]; normalized: NormalizeResult }> {
+export interface OutputPlan {
+  outputs: PlannedOutput[];
+  normalized: NormalizeResult;
+  /** Endpoints no source describes any more (their packages are deprecated, not deleted). */
+  removed: RemovedEndpoint[];
+  /** Generated files to delete: normalized specs nothing produces now (generate stage only). */
+  removals: string[];
+}
+
+export async function planOutputs(root: string, stage: "normalize" | "generate" = "generate"): Promise<OutputPlan> {
   const normalized = await normalize(root);
   const outputs: PlannedOutput[] = normalized.endpoints.map((e) => ({ path: e.path, content: e.yaml }));
-  if (stage === "normalize") return { outputs, normalized };
+  const removed = await findRemovedEndpoints(root, new Set(normalized.endpoints.map((e) => e.names.slug)));
+  if (stage === "normalize") return { outputs, normalized, removed, removals: [] };
   for (const endpoint of normalized.endpoints) {
     for (const file of await generatePackage(endpoint)) {
       const existing = await readIfExists(join(root, file.path));
@@ -43,13 +54,17 @@ export async function planOutputs(root: string, stage: "normalize" | "generate" 
           } catch (error) {
             throw new Error(`${file.path}: not valid JSON, so hand-added fields cannot be kept: ${(error as Error).message}`);
           }
+          // The endpoint is described again: a deprecation from its removal no longer holds.
+          delete current.deprecated;
         }
         const merged = mergePackageJson(current, JSON.parse(file.content) as JsonObject);
         outputs.push({ path: file.path, content: `${JSON.stringify(merged, null, 2)}\n` });
       } else outputs.push({ path: file.path, content: file.content });
     }
   }
-  return { outputs, normalized };
+  outputs.push(...(await deprecationOutputs(root, removed)));
+  const removals = removed.flatMap((r) => (r.specPath ? [r.specPath] : []));
+  return { outputs, normalized, removed, removals };
 }
 
 /** Files whose content on disk differs from the plan (missing counts as different). */
@@ -61,7 +76,11 @@ export async function staleOutputs(root: string, outputs: PlannedOutput[]): Prom
   return stale;
 }
 
-export async function writeOutputs(root: string, outputs: PlannedOutput[]): Promise<string[]> {
+/**
+ * Write what changed, all or nothing; then delete `removals` (generated files nothing produces
+ * any more). Returns the paths written or deleted.
+ */
+export async function writeOutputs(root: string, outputs: PlannedOutput[], removals: readonly string[] = []): Promise<string[]> {
   const changed = await staleOutputs(root, outputs);
   const pending = outputs.filter((o) => changed.includes(o.path));
   const suffix = `.fluxkit-${randomBytes(4).toString("hex")}.tmp`;
@@ -78,5 +97,11 @@ export async function writeOutputs(root: string, outputs: PlannedOutput[]): Prom
     throw error;
   }
   for (const output of pending) await rename(join(root, output.path) + suffix, join(root, output.path));
-  return changed;
+  const deleted: string[] = [];
+  for (const path of removals) {
+    if ((await readIfExists(join(root, path))) === null) continue;
+    await rm(join(root, path));
+    deleted.push(path);
+  }
+  return [...changed, ...deleted];
 }

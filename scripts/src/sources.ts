@@ -24,7 +24,7 @@ export interface Provenance {
 }
 
 export const PROVENANCE_FILE = "provenance.yaml";
-const FORMATS: SourceFormat[] = ["apifox-markdown", "yaml", "json", "docs-page"];
+export const FORMATS: SourceFormat[] = ["apifox-markdown", "yaml", "json", "docs-page"];
 
 export class SourceError extends Error {
   constructor(

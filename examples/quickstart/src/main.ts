@@ -1,25 +1,39 @@
 /**
- * The main job, offline: build a typed flux-lora request, check it the way the SDK does
- * before anything is sent, and show what would go on the wire.
+ * The main job, offline: start the local emulator, run one flux-lora generation through the
+ * generated package and @fluxkit/queue, write the image to disk, stop the emulator.
  */
-import { createClient, fluxLora, type Input } from "@fluxkit/flux-lora";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createEmulator } from "@fluxkit/emulator";
+import { fluxLora, type Input } from "@fluxkit/flux-lora";
+import { createQueueClient } from "@fluxkit/queue";
 
+const outDir = process.argv[2] ?? "out";
 const input: Input = {
   prompt: "A lighthouse on a cliff at dawn, film photo",
-  image_size: { width: 1024, height: 768 },
+  image_size: "landscape_4_3",
   num_inference_steps: 28,
-  loras: [{ path: "https://example.com/lora.safetensors", scale: 0.8 }],
+  seed: 42,
+  output_format: "png",
 };
 
-const issues = fluxLora.validateInput(input);
-if (issues.length > 0) throw new Error(`the example input is invalid: ${JSON.stringify(issues)}`);
-
-const broken = fluxLora.validateInput({ prompt: "x", num_images: 9, image_size: "square pro" });
-console.log(`endpoint   ${fluxLora.id} (follow-ups under /${fluxLora.app}/requests/{id})`);
-console.log(`servers    ${fluxLora.servers.map((s) => `${s.provider}=${s.url}`).join(", ")}`);
-console.log(`valid      ${JSON.stringify(input)}`);
-console.log(`rejected   ${broken.map((i) => `${i.path}: ${i.message}`).join("; ")}`);
-
-// The typed raw client; nothing is sent until a method is called.
-const client = createClient({ baseUrl: "http://127.0.0.1:1", token: "example" });
-console.log(`client     submit/status/result/cancel: ${Object.keys(client).filter((k) => k !== "raw").join(", ")}`);
+const emulator = await createEmulator({ provider: "fal", latency: "fast" });
+try {
+  const fal = createQueueClient({ provider: { baseUrl: emulator.url, auth: "key" }, token: "local" });
+  const started = performance.now();
+  const { data, requestId } = await fal.run(fluxLora, input, {
+    onQueueUpdate: (status) => console.log(`  ${status.status}${status.status === "IN_QUEUE" ? ` (position ${status.queue_position ?? 0})` : ""}`),
+  });
+  const image = data.images[0];
+  if (!image) throw new Error(`job ${requestId} returned no image`);
+  const response = await fetch(image.url);
+  if (!response.ok) throw new Error(`downloading ${image.url} failed: HTTP ${response.status}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  await mkdir(outDir, { recursive: true });
+  const file = join(outDir, `${requestId}.${image.content_type === "image/png" ? "png" : "jpg"}`);
+  await writeFile(`${file}.tmp`, bytes);
+  await rename(`${file}.tmp`, file);
+  console.log(`${fluxLora.id} → ${file} (${image.width}x${image.height}, ${bytes.length} bytes, seed ${data.seed}, ${Math.round(performance.now() - started)} ms)`);
+} finally {
+  await emulator.close();
+}

@@ -60,8 +60,14 @@ export interface EndpointSpec {
 }
 
 /** `specs/normalized` of the repository: the package sits at packages/emulator, this file one level below. */
+/**
+ * In the monorepo, the repo's own specs/normalized (always current). In a published install,
+ * the copy the build bundled into the package (`specs/`).
+ */
 export function defaultSpecsDir(): string {
-  return fileURLToPath(new URL("../../../specs/normalized/", import.meta.url));
+  const inRepo = fileURLToPath(new URL("../../../specs/normalized/", import.meta.url));
+  if (existsSync(inRepo)) return inRepo;
+  return fileURLToPath(new URL("../specs/", import.meta.url));
 }
 
 export function loadSpecCatalog(dir: string = defaultSpecsDir()): EndpointSpec[] {

@@ -1,0 +1,33 @@
+/**
+ * The published emulator must work outside this repo: its tarball carries the normalized
+ * specs, and an install elsewhere serves every endpoint from them.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect, it } from "vitest";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+it("an installed emulator tarball serves its bundled specs", () => {
+  const packs = mkdtempSync(join(tmpdir(), "fluxkit-emu-pack-"));
+  const app = mkdtempSync(join(tmpdir(), "fluxkit-emu-app-"));
+  dirs.push(packs, app);
+  const out = execFileSync("pnpm", ["pack", "--pack-destination", packs], { cwd: join(ROOT, "packages/emulator"), encoding: "utf8" });
+  const tarball = out.trim().split("\n").pop()!.trim();
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module", dependencies: { "@fluxkit/emulator": `file:${tarball}` } }));
+  execFileSync("pnpm", ["install", "--offline", "--ignore-workspace"], { cwd: app, encoding: "utf8", stdio: "pipe" });
+  const script = `import { createEmulator } from "@fluxkit/emulator";
+const e = await createEmulator();
+const health = await (await fetch(e.url + "/health")).json();
+console.log(JSON.stringify({ endpoints: e.endpoints.map((x) => x.id).sort(), ok: Boolean(health) }));
+await e.close();`;
+  writeFileSync(join(app, "check.mjs"), script);
+  const printed = execFileSync(process.execPath, ["check.mjs"], { cwd: app, encoding: "utf8" });
+  expect(JSON.parse(printed)).toEqual({ endpoints: ["fal-ai/flux-1/dev/image-to-image", "fal-ai/flux-lora", "fal-ai/flux-lora/image-to-image"], ok: true });
+});

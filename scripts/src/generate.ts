@@ -52,7 +52,9 @@ export async function generateTypes(endpoint: NormalizedEndpoint): Promise<strin
     alphabetize: false,
     silent: true,
   });
-  return `${header(endpoint)}${astToString(ast)}`;
+  // openapi-typescript indents continuation lines of `summary`; the range tags want their own lines.
+  const text = astToString(ast).replace(/^(\s*)\*\s{5}(@(?:minimum|maximum|exclusiveMinimum|exclusiveMaximum|minLength|maxLength|minItems|maxItems) )/gm, "$1* $2");
+  return `${header(endpoint)}${text}`;
 }
 
 function endpointModule(e: NormalizedEndpoint, specHash: string): string {

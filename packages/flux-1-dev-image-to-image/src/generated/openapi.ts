@@ -97,14 +97,14 @@ export interface components {
             image_url: string;
             /**
              * @minimum 0.01
-             *     @maximum 1
+             * @maximum 1
              * @description The intensity of the initial image. Higher intensity values result in better model performance. Default value: 0.95. Range: 0.01-1
              * @default 0.95
              */
             strength?: number;
             /**
              * @minimum 10
-             *     @maximum 50
+             * @maximum 50
              * @description Number of inference steps to be performed. Default: 40. Range: 10-50.
              * @default 40
              */
@@ -113,14 +113,14 @@ export interface components {
             prompt: string;
             /**
              * @minimum 1
-             *     @maximum 20
+             * @maximum 20
              * @description The CFG (Classifier-Free Guided) scale measures how close you want your model to be to the prompts when searching for relevant images. Default: 3.5. Range: 1-20.
              * @default 3.5
              */
             guidance_scale?: number;
             /**
              * @minimum 1
-             *     @maximum 4
+             * @maximum 4
              * @description Number of images generated. Default: 1. Range: 1-4
              * @default 1
              */

@@ -97,19 +97,19 @@ export interface components {
             prompt: string;
             /**
              * @minimum 1
-             *     @maximum 50
+             * @maximum 50
              * @description Range value: 1-50
              */
             num_inference_steps?: number;
             /**
              * @minimum 0
-             *     @maximum 35
+             * @maximum 35
              * @description Range value: 0-35
              */
             guidance_scale?: number;
             /**
              * @minimum 1
-             *     @maximum 4
+             * @maximum 4
              * @description Number of images, range: 1-4
              */
             num_images?: number;
@@ -127,7 +127,7 @@ export interface components {
             image_url: string;
             /**
              * @minimum 0.01
-             *     @maximum 1
+             * @maximum 1
              * @description Strength, range: 0.01-1
              */
             strength?: number;

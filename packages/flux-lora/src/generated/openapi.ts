@@ -102,19 +102,19 @@ export interface components {
             image_size?: components["schemas"]["ImageSizePreset"] | components["schemas"]["ImageSize"];
             /**
              * @minimum 1
-             *     @maximum 50
+             * @maximum 50
              * @description Range value: 1-50
              */
             num_inference_steps?: number;
             /**
              * @minimum 0
-             *     @maximum 35
+             * @maximum 35
              * @description Range value: 0-35
              */
             guidance_scale?: number;
             /**
              * @minimum 1
-             *     @maximum 4
+             * @maximum 4
              * @description Number of images, range: 1-4
              */
             num_images?: number;
@@ -262,13 +262,13 @@ export interface components {
         ImageSize: {
             /**
              * @minimum 1
-             *     @maximum 14142
+             * @maximum 14142
              * @description Width of the image in pixels.
              */
             width: number;
             /**
              * @minimum 1
-             *     @maximum 14142
+             * @maximum 14142
              * @description Height of the image in pixels.
              */
             height: number;
@@ -278,7 +278,7 @@ export interface components {
             path: string;
             /**
              * @minimum 0
-             *     @maximum 4
+             * @maximum 4
              * @description How strongly the LoRA is applied.
              * @default 1
              */

@@ -94,7 +94,7 @@ export interface components {
             image_url: string;
             /**
              * @minimum 1
-             *     @maximum 4
+             * @maximum 4
              * @description Upscale factor. Default: 2. Range: 1-4
              * @default 2
              */

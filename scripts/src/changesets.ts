@@ -1,13 +1,4 @@
-/**
- * Changesets from spec changes: for every endpoint package whose normalized spec changes in
- * a way users can notice, one `.changeset/<slug>-<short spec hash>.md` with the highest bump
- * and a summary of each change; `changeset version` turns them into versions and changelogs.
- *
- * The comparison is the planned (in-memory) normalized spec against the one on disk before
- * anything is written. The file name depends only on the new spec, so running generate again
- * rewrites the same file (or, once the spec on disk is the new one, writes none).
- */
-import { readFile } from "node:fs/promises";
+
 import { join } from "node:path";
 import { parse } from "yaml";
 import { classifyEndpoint, highestBump, sortChanges, type Bump, type SpecChange } from "./classify.js";
@@ -16,6 +7,7 @@ import type { NormalizedEndpoint } from "./normalize.js";
 import type { PlannedOutput } from "./outputs.js";
 import { deprecationMessage, type RemovedEndpoint } from "./removed-endpoints.js";
 import { sha256 } from "./sources.js";
+import { readIfExists } from "./read-if-exists.js";
 
 export type EndpointStatus = "new" | "changed" | "unchanged" | "removed";
 
@@ -30,14 +22,6 @@ export interface EndpointRegeneration {
   changeset: PlannedOutput | null;
 }
 
-async function readIfExists(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
-}
 
 export function parseNormalizedSpec(file: string, text: string): JsonObject {
   let value: unknown;

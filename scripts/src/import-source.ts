@@ -17,6 +17,7 @@ import { writeOutputs } from "./outputs.js";
 import { findRemovedEndpoints } from "./removed-endpoints.js";
 import { repairYaml } from "./repair.js";
 import { FORMATS, loadSources, PROVENANCE_FILE, readProvenance, sha256, type Provenance, type SourceFile } from "./sources.js";
+import { readIfExists } from "./read-if-exists.js";
 
 export interface ImportRequest {
   /** A file path (relative to `cwd`) or an http(s) URL. */
@@ -154,14 +155,6 @@ function provenanceText(existing: string | null, provider: string, name: string,
   return doc.toString({ lineWidth: 0 });
 }
 
-async function readIfExists(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
-}
 
 export async function importSource(root: string, request: ImportRequest, deps: ImportDeps = {}): Promise<ImportResult> {
   const { provider } = request;

@@ -6,26 +6,19 @@
  * that leaves the tree exactly as it was.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { generatePackage, mergePackageJson } from "./generate.js";
 import type { JsonObject } from "./json.js";
 import { normalize, type NormalizeResult } from "./normalize.js";
 import { deprecationOutputs, findRemovedEndpoints, type RemovedEndpoint } from "./removed-endpoints.js";
+import { readIfExists } from "./read-if-exists.js";
 
 export interface PlannedOutput {
   path: string;
   content: string;
 }
 
-async function readIfExists(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
-}
 
 export interface OutputPlan {
   outputs: PlannedOutput[];

@@ -4,11 +4,12 @@
  * package.json gets npm's `deprecated` message and its README a note, and it stays in the
  * workspace. Only the stale normalized spec goes (it is generated; nothing produces it now).
  */
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { endpointIdOf } from "./classify.js";
 import { isObject, type JsonObject } from "./json.js";
+import { readIfExists } from "./read-if-exists.js";
 
 export interface RemovedEndpoint {
   slug: string;
@@ -41,14 +42,6 @@ async function listDir(path: string): Promise<string[]> {
   }
 }
 
-async function readText(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
-}
 
 function parseJsonFile(file: string, text: string): JsonObject {
   try {
@@ -74,7 +67,7 @@ export async function findRemovedEndpoints(root: string, liveSlugs: ReadonlySet<
     const slug = name.replace(/\.yaml$/, "");
     if (!name.endsWith(".yaml") || liveSlugs.has(slug)) continue;
     const specPath = `specs/normalized/${name}`;
-    const specYaml = (await readText(join(root, specPath)))!;
+    const specYaml = (await readIfExists(join(root, specPath)))!;
     const doc: unknown = parse(specYaml);
     const item = entry(slug);
     item.specPath = specPath;
@@ -84,7 +77,7 @@ export async function findRemovedEndpoints(root: string, liveSlugs: ReadonlySet<
   for (const slug of await listDir(join(root, "packages"))) {
     if (liveSlugs.has(slug)) continue;
     const file = `packages/${slug}/package.json`;
-    const text = await readText(join(root, file));
+    const text = await readIfExists(join(root, file));
     if (text === null) continue;
     const pkg = parseJsonFile(file, text);
     const fluxkit = isObject(pkg.fluxkit) ? pkg.fluxkit : null;
@@ -107,12 +100,12 @@ export async function deprecationOutputs(root: string, removed: readonly Removed
     if (item.packageDir === null) continue;
     const message = deprecationMessage(item.id);
     const pkgPath = `${item.packageDir}/package.json`;
-    const pkgText = (await readText(join(root, pkgPath)))!;
+    const pkgText = (await readIfExists(join(root, pkgPath)))!;
     const pkg = parseJsonFile(pkgPath, pkgText);
     outputs.push({ path: pkgPath, content: typeof pkg.deprecated === "string" ? pkgText : `${JSON.stringify({ ...pkg, deprecated: message }, null, 2)}\n` });
 
     const readmePath = `${item.packageDir}/README.md`;
-    const readme = await readText(join(root, readmePath));
+    const readme = await readIfExists(join(root, readmePath));
     if (readme === null) {
       outputs.push({ path: readmePath, content: `# ${item.packageName}\n\n${DEPRECATION_NOTE_MARK} ${message}\n` });
     } else if (readme.includes(DEPRECATION_NOTE_MARK)) {

@@ -189,13 +189,13 @@ export function createClient(options: CreateClientOptions = {}) {
 `;
 }
 
-const SCAFFOLD_TSCONFIG = `{
+export const SCAFFOLD_TSCONFIG = `{
   "extends": "../../tsconfig.base.json",
   "compilerOptions": { "noEmit": true, "types": [] },
   "include": ["src", "test"]
 }
 `;
-const SCAFFOLD_TSCONFIG_BUILD = `{
+export const SCAFFOLD_TSCONFIG_BUILD = `{
   "extends": "../../tsconfig.base.json",
   "compilerOptions": { "rootDir": "src", "outDir": "dist", "types": [] },
   "include": ["src"]

@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { generateCatalog } from "./catalog-package.js";
 import { generatePackage, mergePackageJson } from "./generate.js";
 import type { JsonObject } from "./json.js";
 import { normalize, type NormalizeResult } from "./normalize.js";
@@ -34,26 +35,25 @@ export async function planOutputs(root: string, stage: "normalize" | "generate" 
   const outputs: PlannedOutput[] = normalized.endpoints.map((e) => ({ path: e.path, content: e.yaml }));
   const removed = await findRemovedEndpoints(root, new Set(normalized.endpoints.map((e) => e.names.slug)));
   if (stage === "normalize") return { outputs, normalized, removed, removals: [] };
-  for (const endpoint of normalized.endpoints) {
-    for (const file of await generatePackage(endpoint)) {
-      const existing = await readIfExists(join(root, file.path));
-      if (file.mode === "once") {
-        if (existing === null) outputs.push({ path: file.path, content: file.content });
-      } else if (file.mode === "merge") {
-        let current: JsonObject | null = null;
-        if (existing !== null) {
-          try {
-            current = JSON.parse(existing) as JsonObject;
-          } catch (error) {
-            throw new Error(`${file.path}: not valid JSON, so hand-added fields cannot be kept: ${(error as Error).message}`);
-          }
-          // The endpoint is described again: a deprecation from its removal no longer holds.
-          delete current.deprecated;
+  const files = [...(await Promise.all(normalized.endpoints.map(generatePackage))).flat(), ...generateCatalog(normalized.endpoints)];
+  for (const file of files) {
+    const existing = await readIfExists(join(root, file.path));
+    if (file.mode === "once") {
+      if (existing === null) outputs.push({ path: file.path, content: file.content });
+    } else if (file.mode === "merge") {
+      let current: JsonObject | null = null;
+      if (existing !== null) {
+        try {
+          current = JSON.parse(existing) as JsonObject;
+        } catch (error) {
+          throw new Error(`${file.path}: not valid JSON, so hand-added fields cannot be kept: ${(error as Error).message}`);
         }
-        const merged = mergePackageJson(current, JSON.parse(file.content) as JsonObject);
-        outputs.push({ path: file.path, content: `${JSON.stringify(merged, null, 2)}\n` });
-      } else outputs.push({ path: file.path, content: file.content });
-    }
+        // The endpoint is described again: a deprecation from its removal no longer holds.
+        delete current.deprecated;
+      }
+      const merged = mergePackageJson(current, JSON.parse(file.content) as JsonObject);
+      outputs.push({ path: file.path, content: `${JSON.stringify(merged, null, 2)}\n` });
+    } else outputs.push({ path: file.path, content: file.content });
   }
   outputs.push(...(await deprecationOutputs(root, removed)));
   const removals = removed.flatMap((r) => (r.specPath ? [r.specPath] : []));

@@ -35,6 +35,8 @@ describe("pipeline output for a fixture vendor doc", () => {
     "packages/upscale-v2/src/generated/client.ts",
     "packages/upscale-v2/README.md",
     "packages/upscale-v2/package.json",
+    "packages/endpoints/src/generated/index.ts",
+    "packages/endpoints/package.json",
   ])("%s", async (path) => {
     const output = outputs.find((o) => o.path === path);
     expect(output, `no output ${path}; got ${outputs.map((o) => o.path).join(", ")}`).toBeDefined();

@@ -4,9 +4,10 @@
  * response against the normalized spec; mismatches are reported as spec drift. Without them
  * the suite says loudly that it was skipped, and passes.
  */
-import { createQueueClient, providerPresets, type ProviderName } from "@fluxkit/queue";
+import { type AnyEndpoint, createQueueClient, type ProviderName, providerPresets } from "@fluxkit/queue";
 import { describe, expect, it } from "vitest";
 import { findDrift, recordingFetch, type RecordedResponse } from "../src/drift.js";
+import { packageFor } from "../src/endpoint-packages.js";
 import { requiredOnlyInput } from "../src/sample-input.js";
 import { loadEndpoints, type JsonObject } from "../src/spec-catalog.js";
 
@@ -32,9 +33,10 @@ describe.skipIf(!live)(`live provider ${provider ?? "(none)"}`, () => {
   it.each(served)("$slug: a real job, every response matches the spec", async (endpoint) => {
     const responses: RecordedResponse[] = [];
     const client = createQueueClient({ provider: provider!, token, fetch: recordingFetch(responses) });
-    const pkg = (await import(`@fluxkit/${endpoint.slug}`)) as { endpoint: Parameters<typeof client.run>[0] };
     const input = { ...requiredOnlyInput(endpoint), num_images: 1 };
-    const { data } = await client.run(pkg.endpoint, input as never, { timeout: 240_000, logs: true });
+    // Endpoints are discovered at run time, so their static types are erased here.
+    const target: AnyEndpoint = packageFor(endpoint).endpoint;
+    const { data } = await client.run(target, input, { timeout: 240_000, logs: true });
     expect(data).toBeDefined();
     const drift = findDrift(endpoint, responses);
     for (const d of drift) console.error(`spec drift: ${d.route}: ${d.field}: expected ${d.expected}, got ${d.got}`);

@@ -3,18 +3,10 @@
  * with only the required fields and with every field — for every normalized endpoint.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packageFor } from "../src/endpoint-packages.js";
 import { startPrism, type PrismServer } from "../src/prism.js";
 import { everyFieldInput, requiredOnlyInput } from "../src/sample-input.js";
 import { loadEndpoints, type JsonObject, type SpecEndpoint } from "../src/spec-catalog.js";
-
-interface GeneratedPackage {
-  createClient(options: { baseUrl?: string; token?: string }): {
-    submit(body: never, query?: { fal_webhook?: string }): Promise<{ response: Response; data?: unknown }>;
-    status(id: string, opts?: { logs?: boolean }): Promise<{ response: Response; data?: unknown }>;
-    result(id: string): Promise<{ response: Response; data?: unknown }>;
-    cancel(id: string): Promise<{ response: Response; data?: unknown }>;
-  };
-}
 
 const endpoints = loadEndpoints();
 const servers = new Map<string, PrismServer>();
@@ -27,10 +19,16 @@ afterAll(async () => {
   await Promise.all([...servers.values()].map((s) => s.close()));
 });
 
-async function clientFor(endpoint: SpecEndpoint) {
-  // The generated package is found by its slug, so a new endpoint needs no edit here.
-  const pkg = (await import(`@fluxkit/${endpoint.slug}`)) as GeneratedPackage;
-  return pkg.createClient({ baseUrl: servers.get(endpoint.slug)!.url, token: "contract-test" });
+interface RawClient {
+  submit(body: never, query?: { fal_webhook?: string }): Promise<{ response: Response; data?: unknown }>;
+  status(id: string, opts?: { logs?: boolean }): Promise<{ response: Response; data?: unknown }>;
+  result(id: string): Promise<{ response: Response; data?: unknown }>;
+  cancel(id: string): Promise<{ response: Response; data?: unknown }>;
+}
+
+async function clientFor(endpoint: SpecEndpoint): Promise<RawClient> {
+  // Each package's client is typed for its own input; here inputs come from the spec itself.
+  return packageFor(endpoint).createClient({ baseUrl: servers.get(endpoint.slug)!.url, token: "contract-test" }) as unknown as RawClient;
 }
 
 const violations = (response: Response) => response.headers.get("sl-violations");

@@ -1,10 +1,9 @@
-import { inputSchema as devSchema } from "@fluxkit/flux-1-dev-image-to-image";
-import { inputSchema as loraSchema } from "@fluxkit/flux-lora";
+import { endpointPackages } from "@fluxkit/endpoints";
 import { describe, expect, it } from "vitest";
 import { FlagError, flagsFromSchema, helpText, parseFlags, type SchemaNode } from "../src/flags.js";
 
-const lora = flagsFromSchema(loraSchema as unknown as SchemaNode);
-const dev = flagsFromSchema(devSchema as unknown as SchemaNode);
+const lora = flagsFromSchema(endpointPackages["fal-ai/flux-lora"].inputSchema as unknown as SchemaNode);
+const dev = flagsFromSchema(endpointPackages["fal-ai/flux-1/dev/image-to-image"].inputSchema as unknown as SchemaNode);
 
 describe("flags from the spec", () => {
   it("one kebab-case flag per input field, typed", () => {

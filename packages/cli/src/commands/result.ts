@@ -1,0 +1,29 @@
+/** `flux result <request-id> --endpoint <id>`: fetch a finished job's output and save it like `flux run` does. */
+import type { CliIO } from "../cli-io.js";
+import { saveResult } from "../downloads.js";
+import { ExitCode } from "../exit-codes.js";
+import { DEFAULT_OUT_DIR, OUTPUT_HELP, OUTPUT_OPTIONS, wantsHelp } from "../options.js";
+import { printResult } from "../result-output.js";
+import { followUpHelp, parseFollowUp } from "./follow-up.js";
+
+export const RESULT_HELP = followUpHelp(
+  "result",
+  "Fetches the output of a completed job, downloads its images to --out and writes <request-id>.json beside them.",
+  `${OUTPUT_HELP}\n`,
+);
+
+export async function resultCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.stdout.write(RESULT_HELP);
+    return ExitCode.ok;
+  }
+  const { requestId, endpoint, options, connection } = await parseFollowUp("result", argv, OUTPUT_OPTIONS, io);
+  try {
+    const result = await connection.queue.result({ endpoint: endpoint.endpoint, requestId }, { signal: io.signal });
+    const saved = await saveResult({ outDir: options.out ?? DEFAULT_OUT_DIR, requestId, endpointId: endpoint.id, output: result.data, signal: io.signal });
+    printResult(io, saved, { json: options.json === true, quiet: options.quiet === true }, { provider: connection.label });
+    return ExitCode.ok;
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,56 @@
+/** Options shared by several commands, their help lines, and small parsers with clear errors. */
+import { usageError } from "./exit-codes.js";
+
+type OptionConfig = { readonly type: "string" | "boolean"; readonly short?: string };
+
+export const CONNECTION_OPTIONS = {
+  provider: { type: "string" },
+  "base-url": { type: "string" },
+} as const satisfies Record<string, OptionConfig>;
+
+export const OUTPUT_OPTIONS = {
+  out: { type: "string", short: "o" },
+  json: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+} as const satisfies Record<string, OptionConfig>;
+
+export const HELP_OPTION = { help: { type: "boolean", short: "h" } } as const satisfies Record<string, OptionConfig>;
+
+export const CONNECTION_HELP = `  --provider <local|chainhub|kkiai|fal>
+      Where jobs run. Default: the endpoint's first provider whose token is set
+      (CHAINHUB_TOKEN, KKIAI_TOKEN, FAL_KEY), else local: an emulator started inside
+      this process (offline, no token, images are test patterns).
+      FLUXKIT_TOKEN is read after the provider's own variable.
+  --base-url <url>
+      A queue-compatible server instead, e.g. one started by \`flux emulator\`
+      (with --provider, that provider's auth scheme and token are used).`;
+
+export const OUTPUT_HELP = `  --out, -o <dir>   Where images and result JSON go (default ./out)
+  --json            Print one JSON document on stdout
+  --quiet, -q       No progress; print only the written image paths`;
+
+export const DEFAULT_OUT_DIR = "out";
+
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes("--help") || argv.includes("-h");
+}
+
+export function positiveNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw usageError(`${flag}: expected a positive number, got "${value}".`);
+  return n;
+}
+
+export function integerInRange(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw usageError(`${flag}: expected an integer from ${min} to ${max}, got "${value}".`);
+  return n;
+}
+
+export function expectNoPositionals(positionals: readonly string[], command: string): void {
+  if (positionals.length > 0) {
+    throw usageError(`flux ${command}: unexpected argument${positionals.length === 1 ? "" : "s"} ${positionals.map((p) => `"${p}"`).join(" ")}. See \`flux ${command} --help\`.`);
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Which server the CLI talks to, and with which token. `local` (the embedded emulator, started
+ * in this process) is the default when no token is configured, so a fresh machine works offline;
+ * chainhub, kkiai and fal take their token from the environment.
+ */
+import { randomUUID } from "node:crypto";
+import { createEmulator } from "@fluxkit/emulator";
+import { createQueueClient, providerPresets, type ProviderName, type QueueClient } from "@fluxkit/queue";
+import type { RegisteredEndpoint } from "./endpoints.js";
+import { CliError, ExitCode, usageError } from "./exit-codes.js";
+
+export const PROVIDER_CHOICES = ["local", "chainhub", "kkiai", "fal"] as const;
+export type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ProviderFlags {
+  /** `--provider` */
+  readonly provider?: string | undefined;
+  /** `--base-url`: any queue-compatible server, e.g. one started by `flux emulator`. */
+  readonly baseUrl?: string | undefined;
+}
+
+export interface Connection {
+  readonly queue: QueueClient;
+  /** For messages: `local (embedded emulator)`, `chainhub`, `http://127.0.0.1:4000`. */
+  readonly label: string;
+  /**
+   * Where a request id can be followed up later. The embedded emulator's jobs die with this
+   * process, so its identity is unique per run (`local:<uuid>`).
+   */
+  readonly identity: string;
+  /** True for the embedded emulator: request ids from other processes cannot be found there. */
+  readonly ephemeral: boolean;
+  close(): Promise<void>;
+}
+
+const GENERIC_TOKEN_ENV = "FLUXKIT_TOKEN";
+const PRESETS = Object.keys(providerPresets) as ProviderName[];
+
+function readEnv(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function tokenFor(preset: ProviderName, env: Env): string | undefined {
+  return readEnv(env, providerPresets[preset].tokenEnv) ?? readEnv(env, GENERIC_TOKEN_ENV);
+}
+
+function isPreset(name: string): name is ProviderName {
+  return (PRESETS as string[]).includes(name);
+}
+
+function checkOffered(endpoint: RegisteredEndpoint, provider: ProviderName): void {
+  const offered = endpoint.endpoint.servers.map((s) => s.provider);
+  if (!offered.includes(provider)) {
+    throw usageError(
+      `--provider ${provider}: ${endpoint.id} is not offered by ${provider} (its providers: ${offered.join(", ")}). Pick one of those, or --provider local to run offline.`,
+    );
+  }
+}
+
+/** The provider the user asked for, or the default: the endpoint's first provider with a token, else local. */
+export function chooseProvider(flags: ProviderFlags, env: Env, endpoint: RegisteredEndpoint): ProviderChoice {
+  const asked = flags.provider ?? readEnv(env, "FLUXKIT_PROVIDER");
+  if (asked !== undefined) {
+    if (!(PROVIDER_CHOICES as readonly string[]).includes(asked)) {
+      throw usageError(`--provider: unknown provider "${asked}". Use one of ${PROVIDER_CHOICES.join(", ")}.`);
+    }
+    return asked as ProviderChoice;
+  }
+  for (const server of endpoint.endpoint.servers) {
+    if (isPreset(server.provider) && readEnv(env, providerPresets[server.provider].tokenEnv) !== undefined) {
+      return server.provider;
+    }
+  }
+  if (readEnv(env, GENERIC_TOKEN_ENV) !== undefined) {
+    throw usageError(
+      `${GENERIC_TOKEN_ENV} is set but no provider is chosen: pass --provider ${PRESETS.join("|")} (or set FLUXKIT_PROVIDER). Use --provider local to run offline.`,
+    );
+  }
+  return "local";
+}
+
+function isLoopback(url: URL): boolean {
+  return url.hostname === "127.0.0.1" || url.hostname === "localhost" || url.hostname === "[::1]";
+}
+
+export async function connect(flags: ProviderFlags, env: Env, endpoint: RegisteredEndpoint): Promise<Connection> {
+  const baseUrl = flags.baseUrl ?? readEnv(env, "FLUXKIT_BASE_URL");
+  if (baseUrl !== undefined) return connectToUrl(baseUrl, flags.provider, env);
+  const choice = chooseProvider(flags, env, endpoint);
+  if (choice === "local") return connectLocal();
+  checkOffered(endpoint, choice);
+  const token = tokenFor(choice, env);
+  if (token === undefined) {
+    throw new CliError(
+      `--provider ${choice}: no token. Set ${providerPresets[choice].tokenEnv} (or ${GENERIC_TOKEN_ENV}) in the environment, e.g. \`export ${providerPresets[choice].tokenEnv}=…\`. To run offline against the embedded emulator, use --provider local.`,
+      ExitCode.auth,
+    );
+  }
+  return {
+    queue: createQueueClient({ provider: choice, token }),
+    label: choice,
+    identity: choice,
+    ephemeral: false,
+    close: async () => {},
+  };
+}
+
+function connectToUrl(baseUrl: string, provider: string | undefined, env: Env): Connection {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw usageError(`--base-url: "${baseUrl}" is not an absolute URL. Give e.g. http://127.0.0.1:4000 (the address \`flux emulator\` prints).`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw usageError(`--base-url: "${baseUrl}" must be an http(s) URL.`);
+  }
+  if (provider !== undefined && !isPreset(provider)) {
+    throw usageError(`--provider ${provider} with --base-url: give the scheme the server plays (${PRESETS.join(", ")}), or leave --provider out for fal's.`);
+  }
+  const preset = provider as ProviderName | undefined;
+  const auth = preset === undefined ? "key" : providerPresets[preset].auth;
+  // A local emulator accepts any non-empty token; elsewhere a missing token is the server's to refuse.
+  const token =
+    (preset === undefined ? readEnv(env, GENERIC_TOKEN_ENV) : tokenFor(preset, env)) ?? (isLoopback(url) ? "local" : undefined);
+  return {
+    queue: createQueueClient({ provider: { baseUrl: url.href.replace(/\/+$/, ""), auth }, ...(token === undefined ? {} : { token }), env: {} }),
+    label: url.origin,
+    identity: `url:${url.href.replace(/\/+$/, "")}`,
+    ephemeral: false,
+    close: async () => {},
+  };
+}
+
+async function connectLocal(): Promise<Connection> {
+  // A random seed, so request ids (and file names) differ from one run to the next.
+  const emulator = await createEmulator({ provider: "fal", latency: "fast", allEndpoints: true, seed: randomUUID() });
+  return {
+    queue: createQueueClient({ provider: { baseUrl: emulator.url, auth: emulator.auth }, token: "local", env: {} }),
+    label: "local (embedded emulator)",
+    identity: `local:${randomUUID()}`,
+    ephemeral: true,
+    close: () => emulator.close(),
+  };
+}

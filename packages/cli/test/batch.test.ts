@@ -1,0 +1,143 @@
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createEmulator, type Emulator } from "@fluxkit/emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertBuilt, flux, journalRecords, magic, startFlux, tempDir, waitFor } from "./helpers.js";
+
+assertBuilt();
+
+interface Report {
+  summary: Record<string, number>;
+  lines: Array<{ line: number; status: string; request_id?: string; files?: string[]; note?: string; error?: string }>;
+}
+
+describe("flux batch", { timeout: 60_000 }, () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await createEmulator({ provider: "fal", latency: "manual", concurrency: 8 });
+  });
+  afterAll(() => emulator.close());
+
+  it("reports bad JSONL lines by number and submits nothing", async () => {
+    const cwd = await tempDir();
+    await writeFile(join(cwd, "bad.jsonl"), '{"prompt": "ok"}\n{"prompt": "broken"\n\n[1, 2]\n{"num_images": 2}\n');
+    emulator.resetStats();
+    const result = await flux(["batch", "bad.jsonl", "--endpoint", "flux-lora", "--base-url", emulator.url], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("3 bad lines; nothing was submitted");
+    expect(result.stderr).toMatch(/line 2: not valid JSON/);
+    expect(result.stderr).toMatch(/line 4: expected an input object/);
+    expect(result.stderr).toMatch(/line 5: prompt: is required/);
+    expect(emulator.stats().requests.submit).toBe(0);
+    expect(existsSync(join(cwd, "out", "batch-journal.jsonl"))).toBe(false);
+
+    // --skip-invalid runs the good line and still reports the bad ones (exit 2: not every line ran).
+    const skipping = startFlux(["batch", "bad.jsonl", "--endpoint", "flux-lora", "--base-url", emulator.url, "--skip-invalid"], { cwd });
+    let finished = false;
+    void skipping.exited.then(() => {
+      finished = true;
+    });
+    await waitFor("the batch to finish", () => {
+      emulator.finish();
+      return finished;
+    });
+    const exit = await skipping.exited;
+    expect(exit.code).toBe(2);
+    expect(exit.stdout).toMatch(/line 1 +done/);
+    expect(exit.stdout).toMatch(/line 5 +invalid .*prompt: is required/);
+    expect(emulator.stats().jobsCreated).toBe(1);
+  });
+
+  it("resumes after a SIGKILL mid-run without submitting any line twice", async () => {
+    const cwd = await tempDir();
+    // Lines 3 and 6 are identical on purpose: distinct jobs all the same (each line has its own key).
+    await writeFile(join(cwd, "prompts.jsonl"), '{"prompt": "fox 1"}\n"fox 2"\n{"prompt": "same fox"}\n\n{"prompt": "fox 4", "seed": 4}\n{"prompt": "same fox"}\n');
+    const journal = join(cwd, "out", "batch-journal.jsonl");
+    const args = ["batch", "prompts.jsonl", "--endpoint", "fal-ai/flux-lora", "--concurrency", "2", "--base-url", emulator.url, "--json"];
+    emulator.resetStats();
+    const count = async (type: string) => (await journalRecords(journal)).filter((r) => r.type === type);
+
+    // First run: two jobs accepted; one finishes; a third is accepted; then the process dies.
+    const first = startFlux(args, { cwd });
+    const submitted = await waitFor("two submits journalled", async () => {
+      const s = await count("submitted");
+      return s.length === 2 ? s : undefined;
+    });
+    emulator.finish(submitted[0]?.request_id);
+    await waitFor("one line done and a third submitted", async () => (await count("done")).length === 1 && (await count("submitted")).length === 3);
+    first.child.kill("SIGKILL");
+    expect((await first.exited).signal).toBe("SIGKILL");
+    expect(emulator.stats().jobsCreated).toBe(3);
+
+    // Second run: follows lines 2 and 3 by request id, submits lines 5 and 6.
+    const second = startFlux(args, { cwd });
+    let finished = false;
+    void second.exited.then(() => {
+      finished = true;
+    });
+    await waitFor("the resumed batch to finish", () => {
+      emulator.finish();
+      return finished;
+    });
+    const exit = await second.exited;
+    expect(exit.stderr).toBe("");
+    expect(exit.code).toBe(0);
+    const report = JSON.parse(exit.stdout) as Report;
+    expect(report.lines.map((l) => [l.line, l.status])).toEqual([
+      [1, "done"],
+      [2, "done"],
+      [3, "done"],
+      [5, "done"],
+      [6, "done"],
+    ]);
+    expect(report.lines[0]?.note).toBe("finished in an earlier run");
+    for (const line of report.lines) {
+      const [image, json] = line.files ?? [];
+      expect(await magic(image ?? "")).toBe("jpeg");
+      expect(json).toBe(join(cwd, "out", `${line.request_id}.json`));
+      expect(existsSync(json ?? "")).toBe(true);
+    }
+    const stats = emulator.stats();
+    expect(stats.duplicateSubmits).toEqual([]);
+    expect(stats.jobsCreated).toBe(5);
+    expect(stats.requests.submit).toBe(5);
+    expect(new Set(report.lines.map((l) => l.request_id)).size).toBe(5);
+
+    // A third run has nothing left to do: it reports every line from the journal.
+    const third = await flux(args, { cwd });
+    expect(third.code).toBe(0);
+    expect((JSON.parse(third.stdout) as Report).summary).toEqual({ done: 5 });
+    expect(emulator.stats().jobsCreated).toBe(5);
+  });
+
+  it("Ctrl-C stops the batch (exit 130) leaving jobs to resume, and the re-run finishes them", async () => {
+    const cwd = await tempDir();
+    await writeFile(join(cwd, "p.jsonl"), '"ctrl-c fox 1"\n"ctrl-c fox 2"\n"ctrl-c fox 3"\n');
+    const args = ["batch", "p.jsonl", "-e", "flux-lora", "-c", "2", "--base-url", emulator.url];
+    emulator.resetStats();
+    const run = startFlux(args, { cwd });
+    await waitFor("two submits journalled", async () => (await journalRecords(join(cwd, "out", "batch-journal.jsonl"))).filter((r) => r.type === "submitted").length === 2);
+    run.child.kill("SIGINT");
+    const exit = await run.exited;
+    expect(exit.code).toBe(130);
+    expect(exit.stdout).toMatch(/line 1 +running/);
+    expect(exit.stdout).toMatch(/line 3 +pending/);
+    expect(exit.stdout).toContain("Run the same command again to resume.");
+    expect(emulator.stats().requests.cancel).toBe(0);
+
+    const again = startFlux(args, { cwd });
+    let finished = false;
+    void again.exited.then(() => {
+      finished = true;
+    });
+    await waitFor("the resumed batch to finish", () => {
+      emulator.finish();
+      return finished;
+    });
+    const done = await again.exited;
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain("3 lines: 3 done");
+    expect(emulator.stats()).toMatchObject({ jobsCreated: 3, duplicateSubmits: [] });
+  });
+});

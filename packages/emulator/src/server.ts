@@ -418,9 +418,11 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     }
     stats.requests[routeName]++;
 
+    // Endpoints of one app share their follow-up routes: a follow-up belongs to its job's endpoint.
+    const faultEndpoint = follow === undefined ? endpoint.id : (simulator.get(follow.requestId)?.endpointId ?? endpoint.id);
     let picked: Fault[];
     try {
-      picked = faults.pick({ route: routeName, endpoint: endpoint.id, requestId: follow?.requestId, header: headerValue(req, "x-fluxkit-fault") });
+      picked = faults.pick({ route: routeName, endpoint: faultEndpoint, requestId: follow?.requestId, header: headerValue(req, "x-fluxkit-fault") });
     } catch (error) {
       if (routeName === "submit") stats.submitsRefused++;
       return writeJson(res, { status: 400, body: { detail: (error as Error).message } });

@@ -20,6 +20,7 @@ import { authorizationValue, type ResolvedProvider } from "./providers.js";
 import {
   backoffDelay,
   connectionNeverEstablished,
+  connectionWasReset,
   isRetryableStatus,
   parseRetryAfter,
   submitWasRefused,
@@ -99,6 +100,7 @@ export class HttpClient {
       ...(request.signal === undefined ? {} : { signal: request.signal }),
     };
 
+    let staleSocketRetried = false;
     for (let retryIndex = 0; ; retryIndex++) {
       throwIfAborted(request.signal);
       let response: Response;
@@ -106,6 +108,13 @@ export class HttpClient {
         response = await this.config.fetch(request.url, init);
       } catch (cause) {
         if (request.signal?.aborted) throw abortError(request.signal);
+        // A server closes idle keep-alive sockets; the next request on one fails with a reset.
+        // That race says nothing about the provider's health (with many jobs polling it hits
+        // many at once), so an idempotent request gets one immediate retry outside the budget.
+        if (request.kind === "idempotent" && !staleSocketRetried && connectionWasReset(cause)) {
+          staleSocketRetried = true;
+          continue;
+        }
         const neverSent = connectionNeverEstablished(cause);
         const safeToRepeat = request.kind === "idempotent" || neverSent;
         if (safeToRepeat && this.mayRetry(retryIndex)) {
@@ -208,6 +217,9 @@ export class HttpClient {
         { status: response.status, requestId: request.requestId ?? response.headers.get("x-fal-request-id") ?? undefined },
       );
     }
+    // Without escapes every string in the value is a substring of the text: when the text holds
+    // no secret, neither does the value, and the deep copy (the whole result) can be skipped.
+    if (!text.includes("\\") && this.config.redact(text) === text) return parsed;
     return redactValue(parsed, this.config.redact);
   }
 }

@@ -83,6 +83,16 @@ export function connectionNeverEstablished(error: unknown, depth = 0): boolean {
   return connectionNeverEstablished(error.cause, depth + 1);
 }
 
+// Error codes of a connection the other side closed under us (a keep-alive socket gone stale).
+const CONNECTION_RESET_CODES = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"]);
+
+/** Whether the cause chain holds a reset of an established connection. */
+export function connectionWasReset(error: unknown, depth = 0): boolean {
+  if (depth > 5 || !isRecord(error)) return false;
+  if (typeof error.code === "string" && CONNECTION_RESET_CODES.has(error.code)) return true;
+  return connectionWasReset(error.cause, depth + 1);
+}
+
 /** `Retry-After` as delta-seconds or an HTTP date; undefined when absent or unparsable. */
 export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
   if (value === null) return undefined;

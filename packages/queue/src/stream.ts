@@ -51,7 +51,10 @@ export async function* readStatusStream(
       }
       if (signal?.aborted) throw abortError(signal);
       if (chunk.done) {
-        parser.feed(`${decoder.decode()}\n\n`);
+        // An event is only complete at its blank line: one cut off by the end of the stream is
+        // dropped (as the SSE standard says), so a stream that breaks mid-event is a broken
+        // connection, not malformed data.
+        parser.feed(decoder.decode());
       } else {
         parser.feed(decoder.decode(chunk.value, { stream: true }));
       }

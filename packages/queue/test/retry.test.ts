@@ -30,6 +30,27 @@ describe("retries of idempotent calls", () => {
     expect(calls).toHaveLength(2);
   });
 
+  it("retries a stale keep-alive reset at once and outside the budget, so many pollers survive it", async () => {
+    // 30 jobs polled by one client whose budget allows 2 retries: each first request hits a
+    // socket the server closed while idle. All must succeed, without waiting.
+    const jobs = Array.from({ length: 30 }, (_, i) => ({ endpoint: fluxLora, requestId: `r${i}` }));
+    const routes = Object.fromEntries(jobs.map((j) => [route("GET", j.requestId, "/status"), [transportError("ECONNRESET"), ok]]));
+    const { fetch, calls } = observedFetch(routes);
+    const { client, sleeps } = testClient(fetch, { retry: { budget: 2 } });
+    await expect(Promise.all(jobs.map((j) => client.status(j)))).resolves.toHaveLength(30);
+    expect(calls).toHaveLength(60);
+    expect(sleeps).toEqual([]);
+  });
+
+  it("a second reset of the same request is an ordinary retry that spends the budget", async () => {
+    const { fetch, calls } = observedFetch({ [STATUS]: [transportError("ECONNRESET"), transportError("ECONNRESET"), ok] });
+    const { client, sleeps } = testClient(fetch, { retry: { budget: 0 } });
+    const error = await client.status(job).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(calls).toHaveLength(2);
+    expect(sleeps).toEqual([]);
+  });
+
   it("never retries a 504 whose timeout type is user (the start deadline passed)", async () => {
     const { fetch, calls } = observedFetch({
       [STATUS]: [json(504, { detail: "Request timed out" }, { "x-fal-request-timeout-type": "user" }), ok],

@@ -66,6 +66,21 @@ describe("streaming", () => {
     expect(updates).toHaveLength(4);
   });
 
+  it("a stream cut off mid-event is a broken connection, not malformed data", async () => {
+    const observed = observedFetch({
+      [SUBMIT]: json(200, submitted("s1")),
+      [STREAM]: sseBody([`data: ${JSON.stringify(events[0])}\n\n`, 'data: {"status": "IN_PROG']),
+    });
+    const { client } = testClient(observed.fetch);
+    const handle = await client.submit(fluxLora, input);
+    const seen: string[] = [];
+    const outcome = await (async () => {
+      for await (const status of client.streamStatus(handle)) seen.push(status.status);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual(["IN_QUEUE"]);
+    expect(outcome).toBeInstanceOf(ConnectionError);
+  });
+
   it("falls back to polling when the stream breaks mid-way", async () => {
     let sent = false;
     const broken: Responder = () =>

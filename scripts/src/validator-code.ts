@@ -55,9 +55,18 @@ export function inputJsonSchema(doc: JsonObject, options: { keepDocs?: boolean }
   return needed.size > 0 ? { ...root, $defs } : root;
 }
 
+const Ajv = Ajv2020 as unknown as typeof Ajv2020.default;
+let schemaChecker: InstanceType<typeof Ajv> | undefined;
+
 export function compileValidator(schema: JsonObject): string {
-  const Ajv = Ajv2020 as unknown as typeof Ajv2020.default;
-  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true, code: { source: true, esm: true, lines: false } });
+  // Checking a schema against the 2020-12 meta-schema compiles that meta-schema first: done once
+  // here rather than in every per-endpoint instance (it was most of codegen's time at scale).
+  schemaChecker ??= new Ajv({ strict: false });
+  if (!schemaChecker.validateSchema(schema)) {
+    throw new Error(`the Input schema is not valid JSON Schema: ${schemaChecker.errorsText(schemaChecker.errors)}`);
+  }
+  // A fresh instance per endpoint keeps each standalone module self-contained.
+  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true, validateSchema: false, code: { source: true, esm: true, lines: false } });
   const validate = ajv.compile(schema);
   const toCode = (standaloneCode as unknown as { default?: typeof standaloneCode }).default ?? standaloneCode;
   return (toCode as unknown as (a: unknown, v: unknown) => string)(ajv, validate);

@@ -9,8 +9,8 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatRegenerationReport } from "./changesets.js";
-import { planOutputs, staleOutputs, writeOutputs } from "./outputs.js";
-import { planRegeneration } from "./regenerate.js";
+import { planOutputs, staleOutputs } from "./outputs.js";
+import { runPipeline } from "./run-pipeline.js";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
@@ -21,13 +21,18 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
     case "normalize":
     case "generate": {
       const started = performance.now();
-      const { outputs, removals, normalized, endpoints, removed } = await planRegeneration(root, command);
+      const run = await runPipeline(root, command, { force: flags.includes("--force") });
+      if (run.upToDate) {
+        console.log(`${command}: up to date — no input or generated file changed since the last run (${Math.round(performance.now() - started)} ms; --force regenerates)`);
+        return 0;
+      }
+      const { plan, changed } = run;
+      const { outputs, removals, normalized, endpoints, removed } = plan;
       if (!quiet) for (const line of normalized.log) console.log(line);
       for (const line of formatRegenerationReport(endpoints)) console.log(line);
       if (command === "normalize") {
         for (const item of removed.filter((r) => r.specPath)) console.log(`${item.specPath}: no source describes ${item.id} any more; \`pnpm generate\` deprecates its package`);
       }
-      const changed = await writeOutputs(root, outputs, removals);
       const ms = Math.round(performance.now() - started);
       console.log(`${command}: ${normalized.endpoints.length} endpoints, ${outputs.length} files, ${changed.length} changed (${ms} ms)`);
       for (const path of changed) console.log(`  ${removals.includes(path) ? "deleted" : "wrote"} ${path}`);
@@ -48,7 +53,7 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
       return 1;
     }
     default:
-      console.error("usage: cli.ts normalize|generate|check [--root DIR] [--quiet]");
+      console.error("usage: cli.ts normalize|generate|check [--root DIR] [--quiet] [--force]");
       return 2;
   }
 }

@@ -28,17 +28,21 @@ export interface OutputPlan {
   removed: RemovedEndpoint[];
   /** Generated files to delete: normalized specs nothing produces now (generate stage only). */
   removals: string[];
+  /** Files scaffolded once and then left to people (they must exist, whatever they hold). */
+  scaffolds: string[];
 }
 
 export async function planOutputs(root: string, stage: "normalize" | "generate" = "generate"): Promise<OutputPlan> {
   const normalized = await normalize(root);
   const outputs: PlannedOutput[] = normalized.endpoints.map((e) => ({ path: e.path, content: e.yaml }));
   const removed = await findRemovedEndpoints(root, new Set(normalized.endpoints.map((e) => e.names.slug)));
-  if (stage === "normalize") return { outputs, normalized, removed, removals: [] };
+  if (stage === "normalize") return { outputs, normalized, removed, removals: [], scaffolds: [] };
+  const scaffolds: string[] = [];
   const files = [...(await Promise.all(normalized.endpoints.map(generatePackage))).flat(), ...generateCatalog(normalized.endpoints)];
   for (const file of files) {
     const existing = await readIfExists(join(root, file.path));
     if (file.mode === "once") {
+      scaffolds.push(file.path);
       if (existing === null) outputs.push({ path: file.path, content: file.content });
     } else if (file.mode === "merge") {
       let current: JsonObject | null = null;
@@ -57,7 +61,7 @@ export async function planOutputs(root: string, stage: "normalize" | "generate" 
   }
   outputs.push(...(await deprecationOutputs(root, removed)));
   const removals = removed.flatMap((r) => (r.specPath ? [r.specPath] : []));
-  return { outputs, normalized, removed, removals };
+  return { outputs, normalized, removed, removals, scaffolds };
 }
 
 /** Files whose content on disk differs from the plan (missing counts as different). */

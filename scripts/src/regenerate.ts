@@ -15,6 +15,8 @@ export interface RegenerationPlan {
   endpoints: EndpointRegeneration[];
   /** Endpoints no source describes any more (in the normalize stage: left for generate). */
   removed: RemovedEndpoint[];
+  /** The pipeline's own files (changesets excluded) and scaffolds, for the up-to-date record. */
+  generatedFiles: string[];
 }
 
 /**
@@ -26,5 +28,12 @@ export async function planRegeneration(root: string, stage: "normalize" | "gener
   const plan = await planOutputs(root, stage);
   const endpoints = await planChangesets(root, plan.normalized.endpoints, stage === "generate" ? plan.removed : []);
   const changesets = endpoints.flatMap((e) => (e.changeset ? [e.changeset] : []));
-  return { outputs: [...plan.outputs, ...changesets], removals: plan.removals, normalized: plan.normalized, endpoints, removed: plan.removed };
+  return {
+    outputs: [...plan.outputs, ...changesets],
+    removals: plan.removals,
+    normalized: plan.normalized,
+    endpoints,
+    removed: plan.removed,
+    generatedFiles: [...plan.outputs.map((o) => o.path), ...plan.scaffolds],
+  };
 }

@@ -2,7 +2,7 @@
 export interface PollingOptions {
   /** First wait. Default 250 ms. */
   readonly initialIntervalMs: number;
-  /** Cap. Default 5 s. */
+  /** Cap. Default 2 s: FLUX jobs take seconds, and half the cap is the expected extra wait. */
   readonly maxIntervalMs: number;
   /** Growth per poll. Default 1.5. */
   readonly factor: number;
@@ -10,7 +10,7 @@ export interface PollingOptions {
 
 export const defaultPollingOptions: PollingOptions = {
   initialIntervalMs: 250,
-  maxIntervalMs: 5000,
+  maxIntervalMs: 2000,
   factor: 1.5,
 };
 

@@ -443,8 +443,12 @@ describe.each(cases)("$label", ({ endpoint: spec, provider }) => {
       expect(outcome.ok).toBe(false);
       expect(!outcome.ok && outcome.error).toBeInstanceOf(fault.outcome);
       const error = outcome.ok ? undefined : outcome.error;
-      // The status of a failed job names the error type; field issues come from a result's 422.
-      if (fault.header === "job-error-422") expect(error).toMatchObject({ errorType: "validation_error" });
+      // The status of a failed job names the error type; the client fetches the result's 422
+      // to learn which fields failed.
+      if (fault.header === "job-error-422") {
+        expect(error).toMatchObject({ errorType: "validation_error" });
+        expect((error as JobFailedError).issues.map((i) => i.path)).toContain("prompt");
+      }
       if (fault.header === "job-error-500") expect(error).toMatchObject({ errorType: "runner_error" });
       if (fault.header === "result-422") expect((error as JobFailedError).issues.map((i) => i.path)).toContain("prompt");
     }

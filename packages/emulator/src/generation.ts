@@ -2,6 +2,7 @@
  * From a validated input to a generation plan (size, format, count, seed, source image), and from
  * a plan to fal's Output: `{images, timings, seed, has_nsfw_concepts, prompt}`.
  */
+import { createHash } from "node:crypto";
 import type { FileStore } from "./file-store.js";
 import {
   CONTENT_TYPES,
@@ -140,12 +141,15 @@ export interface OutputImage {
 export function renderOutput(plan: GenerationPlan, store: FileStore, fileOrigin: string, inferenceSeconds: number): JsonObject {
   const images: OutputImage[] = [];
   const contentType = CONTENT_TYPES[plan.format];
+  const sourceDigest = plan.source === undefined ? null : createHash("sha256").update(plan.source.data).digest("hex");
   for (let index = 0; index < plan.numImages; index++) {
-    const pixels = renderPixels({ size: plan.size, prompt: plan.prompt, seed: plan.seed, index, ...(plan.source === undefined ? {} : { source: plan.source, strength: plan.strength ?? 0.95 }) });
-    const bytes = encodeImage(pixels, plan.format);
+    const request = { size: plan.size, prompt: plan.prompt, seed: plan.seed, index, ...(plan.source === undefined ? {} : { source: plan.source, strength: plan.strength ?? 0.95 }) };
+    const encode = () => encodeImage(renderPixels(request), plan.format);
+    // Data URIs must be encoded now; served files are encoded when first downloaded.
+    const recipe = JSON.stringify({ size: plan.size, prompt: plan.prompt, seed: plan.seed, index, format: plan.format, strength: request.strength ?? null, source: sourceDigest });
     const url = plan.syncMode
-      ? toDataUri(bytes, contentType)
-      : `${fileOrigin}/files/${store.put(bytes, plan.format === "png" ? "png" : "jpg", contentType)}`;
+      ? toDataUri(encode(), contentType)
+      : `${fileOrigin}/files/${store.putLazy(recipe, plan.format === "png" ? "png" : "jpg", contentType, encode)}`;
     images.push({ url, width: plan.size.width, height: plan.size.height, content_type: contentType });
   }
   return {

@@ -1,5 +1,5 @@
 import { linkedController, pause, systemClock, type Clock } from "./clock.js";
-import type { EndpointDefinition } from "./endpoint.js";
+import type { EndpointDefinition, InputIssue } from "./endpoint.js";
 import {
   AbortError,
   AuthenticationError,
@@ -308,10 +308,20 @@ export class QueueClient {
   /** After COMPLETED: an error on the status, or a result that cannot be fetched, is a failed job. */
   async #finish<Output>(job: ResolvedJob, completed: CompletedStatus, signal: AbortSignal): Promise<JobResult<Output>> {
     if (isFailed(completed)) {
+      // The status says that the job failed; the result route says how (a 422 names the fields).
+      let issues: readonly InputIssue[] = [];
+      let cause: unknown;
+      try {
+        await this.#fetchResult<Output>(job, signal);
+      } catch (error) {
+        if (error instanceof AbortError) throw error;
+        if (error instanceof ValidationError) issues = error.issues;
+        cause = error;
+      }
       throw new JobFailedError(
         `Job ${job.requestId} failed: ${completed.error ?? "no message"}${completed.error_type === undefined ? "" : ` (${completed.error_type})`}.`,
-        [],
-        { requestId: job.requestId, errorType: completed.error_type, detail: completed.error },
+        issues,
+        { requestId: job.requestId, errorType: completed.error_type, detail: completed.error, ...(cause === undefined ? {} : { cause }) },
       );
     }
     try {

@@ -79,7 +79,7 @@ describe("run", () => {
     expect(calls[1]?.url).toBe(`${CHAINHUB}/fal-ai/flux-lora/requests/r4/status?logs=1`);
   });
 
-  it("treats COMPLETED with error/error_type as a failed job and never fetches a result", async () => {
+  it("treats COMPLETED with error/error_type as a failed job, even when the result says otherwise", async () => {
     const { fetch, callsTo } = observedFetch({
       "POST /fal-ai/flux-lora": json(200, submitted("r5")),
       [route("GET", "r5", "/status")]: json(200, {
@@ -89,13 +89,30 @@ describe("run", () => {
         error: "CUDA out of memory",
         error_type: "runner_oom",
       }),
+      [route("GET", "r5")]: json(200, sampleOutput),
     });
     const { client } = testClient(fetch);
     const error = await client.run(fluxLora, input).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(JobFailedError);
-    expect(error).toMatchObject({ requestId: "r5", errorType: "runner_oom", retryable: false });
+    expect(error).toMatchObject({ requestId: "r5", errorType: "runner_oom", retryable: false, issues: [] });
     expect((error as Error).message).toContain("CUDA out of memory");
-    expect(callsTo(route("GET", "r5"))).toHaveLength(0);
+    expect(callsTo(route("GET", "r5"))).toHaveLength(1);
+  });
+
+  it("learns a failed job's field issues from its result (422 detail[])", async () => {
+    const { fetch } = observedFetch({
+      "POST /fal-ai/flux-lora": json(200, submitted("r7")),
+      [route("GET", "r7", "/status")]: json(200, { status: "COMPLETED", error: "Invalid input", error_type: "validation_error" }),
+      [route("GET", "r7")]: json(422, { detail: [{ loc: ["body", "prompt"], msg: "prompt is not allowed", type: "content_policy" }] }),
+    });
+    const { client } = testClient(fetch);
+    const error = await client.run(fluxLora, input).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JobFailedError);
+    expect(error).toMatchObject({
+      requestId: "r7",
+      errorType: "validation_error",
+      issues: [{ path: "prompt", message: "prompt is not allowed", keyword: "content_policy" }],
+    });
   });
 
   it("treats a result fetch that fails after COMPLETED (422 detail[]) as a failed job with field issues", async () => {

@@ -40,7 +40,7 @@ export function findEndpointPackage(name: string): EndpointPackage | undefined {
 function packageJson(endpoints: readonly NormalizedEndpoint[]): JsonObject {
   return {
     name: "@fluxkit/endpoints",
-    version: "0.1.0",
+    version: "0.0.0",
     description: "Every generated fluxkit endpoint package in one import, by endpoint id and slug (generated).",
     license: "MIT",
     repository: { type: "git", url: REPOSITORY_URL, directory: CATALOG_DIR },

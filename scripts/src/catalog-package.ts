@@ -3,7 +3,7 @@
  * by endpoint id and by slug. The CLI and the contract suites depend on it alone, so an
  * endpoint that a new vendor document adds reaches them with no hand-written change.
  */
-import { GENERATED_BY, REPOSITORY_URL, SCAFFOLD_TSCONFIG, SCAFFOLD_TSCONFIG_BUILD, type GeneratedFile } from "./generate.js";
+import { GENERATED_BY, publishablePackageJson, SCAFFOLD_TSCONFIG, SCAFFOLD_TSCONFIG_BUILD, type GeneratedFile } from "./generate.js";
 import type { JsonObject } from "./json.js";
 import type { NormalizedEndpoint } from "./normalize.js";
 
@@ -39,19 +39,7 @@ export function findEndpointPackage(name: string): EndpointPackage | undefined {
 
 function packageJson(endpoints: readonly NormalizedEndpoint[]): JsonObject {
   return {
-    name: "@fluxkit/endpoints",
-    version: "0.0.0",
-    description: "Every generated fluxkit endpoint package in one import, by endpoint id and slug (generated).",
-    license: "MIT",
-    repository: { type: "git", url: REPOSITORY_URL, directory: CATALOG_DIR },
-    type: "module",
-    sideEffects: false,
-    engines: { node: ">=20.19" },
-    exports: { ".": { types: "./dist/index.d.ts", import: "./dist/index.js" }, "./package.json": "./package.json" },
-    main: "./dist/index.js",
-    types: "./dist/index.d.ts",
-    files: ["dist", "README.md"],
-    scripts: { build: "tsc -p tsconfig.build.json", test: "tsc -p tsconfig.json" },
+    ...publishablePackageJson("@fluxkit/endpoints", "Every generated fluxkit endpoint package in one import, by endpoint id and slug (generated).", CATALOG_DIR),
     dependencies: Object.fromEntries([...endpoints].sort((a, b) => a.names.packageName.localeCompare(b.names.packageName)).map((e) => [e.names.packageName, "workspace:*"])),
   };
 }

@@ -16,7 +16,7 @@ import {
   isRecord,
 } from "./errors.js";
 import { HttpClient, type FetchLike } from "./http.js";
-import { PollSchedule, defaultPollingOptions, type PollingOptions } from "./polling.js";
+import { CompletionHistory, PollSchedule, resolvePollingOptions, type PollingOptions } from "./polling.js";
 import {
   defaultEnv,
   resolveProvider,
@@ -95,6 +95,8 @@ export interface QueueHandle<Output = unknown> extends FollowUpUrls {
   readonly requestId: string;
   readonly endpointId: string;
   readonly queuePosition?: number;
+  /** When the submit was answered (epoch ms): lets polling aim at when this endpoint's jobs usually complete. */
+  readonly submittedAt?: number;
   /** Type carrier only. */
   readonly "~output"?: Output;
 }
@@ -113,6 +115,8 @@ export type CancelOutcome = "CANCELLATION_REQUESTED" | "ALREADY_COMPLETED";
 
 interface ResolvedJob extends FollowUpUrls {
   readonly requestId: string;
+  readonly endpointId?: string;
+  readonly submittedAt?: number;
 }
 
 export function createQueueClient(options: QueueClientOptions): QueueClient {
@@ -124,6 +128,7 @@ export class QueueClient {
   readonly #http: HttpClient;
   readonly #clock: Clock;
   readonly #polling: PollingOptions;
+  readonly #completions = new CompletionHistory();
   readonly #allowForeignUrls: boolean;
 
   constructor(options: QueueClientOptions) {
@@ -131,7 +136,7 @@ export class QueueClient {
     const token = resolveToken(this.provider, options.token, options.env ?? defaultEnv());
     const retry = options.retry === false ? false : { ...defaultRetryOptions, ...options.retry };
     this.#clock = options.clock ?? systemClock;
-    this.#polling = { ...defaultPollingOptions, ...options.polling };
+    this.#polling = resolvePollingOptions(options.polling);
     this.#allowForeignUrls = options.allowForeignUrls ?? false;
     this.#http = new HttpClient({
       provider: this.provider,
@@ -282,23 +287,44 @@ export class QueueClient {
       options.onQueueUpdate?.(status);
     };
     if (first !== undefined) notify(first);
+    const submittedAt = job.submittedAt;
+    const elapsed = submittedAt === undefined ? undefined : () => this.#clock.now() - submittedAt;
+    // Learn when this endpoint's jobs complete: after the last look that saw this one unfinished, by now.
+    const completed = (status: CompletedStatus, after: number | undefined, by: number | undefined) => {
+      if (job.endpointId !== undefined && after !== undefined && by !== undefined && !isFailed(status)) {
+        this.#completions.record(job.endpointId, after, by);
+      }
+      return status;
+    };
     if (options.mode === "streaming") {
       try {
         for await (const status of this.#stream(job, options.logs, signal)) {
           notify(status);
-          if (status.status === "COMPLETED") return status;
+          if (status.status === "COMPLETED") {
+            const now = elapsed?.();
+            return completed(status, now, now);
+          }
         }
       } catch (error) {
         if (!isStreamBreak(error)) throw error;
         // The stream broke: the job is unaffected, so carry on by polling.
       }
     }
-    const schedule = new PollSchedule(this.#polling);
+    const window = job.endpointId === undefined ? undefined : this.#completions.window(job.endpointId);
+    const schedule = new PollSchedule(this.#polling, window, elapsed);
+    const firstWait = schedule.first();
+    if (firstWait > 0) await pause(this.#clock, firstWait, signal);
     let previousKind: QueueStatus["status"] | undefined;
+    let lookedAt = elapsed === undefined ? undefined : 0;
     for (;;) {
+      const polledAt = elapsed?.();
       const { status, hintMs } = await this.#fetchStatus(job, options.logs, signal);
       notify(status);
-      if (status.status === "COMPLETED") return status;
+      if (status.status === "COMPLETED") {
+        return completed(status, lookedAt, polledAt);
+      }
+      lookedAt = polledAt;
+      if (status.status === "IN_QUEUE") schedule.queued();
       if (previousKind !== undefined && previousKind !== status.status) schedule.reset();
       previousKind = status.status;
       await pause(this.#clock, schedule.next(hintMs), signal);
@@ -436,6 +462,7 @@ export class QueueClient {
       statusUrl: pick("status_url", derived.statusUrl),
       responseUrl: pick("response_url", derived.responseUrl),
       cancelUrl: pick("cancel_url", derived.cancelUrl),
+      submittedAt: this.#clock.now(),
       ...(typeof body.queue_position === "number" ? { queuePosition: body.queue_position } : {}),
     };
     const status: QueueStatus =
@@ -448,10 +475,14 @@ export class QueueClient {
     if (typeof job.requestId !== "string" || job.requestId === "") {
       throw new FluxkitError("A job reference needs a non-empty requestId.");
     }
-    if ("endpoint" in job) return { requestId: job.requestId, ...deriveFollowUpUrls(this.provider, job.endpoint.app, job.requestId) };
+    if ("endpoint" in job) {
+      return { requestId: job.requestId, endpointId: job.endpoint.id, ...deriveFollowUpUrls(this.provider, job.endpoint.app, job.requestId) };
+    }
     const vet = (raw: string, field: string) => followUrl(raw, this.provider, { allowForeignUrls: this.#allowForeignUrls, field });
     return {
       requestId: job.requestId,
+      ...(typeof job.endpointId === "string" ? { endpointId: job.endpointId } : {}),
+      ...(typeof job.submittedAt === "number" && Number.isFinite(job.submittedAt) ? { submittedAt: job.submittedAt } : {}),
       statusUrl: vet(job.statusUrl, "statusUrl"),
       responseUrl: vet(job.responseUrl, "responseUrl"),
       cancelUrl: vet(job.cancelUrl, "cancelUrl"),

@@ -59,18 +59,22 @@ describe("abort", () => {
       .run(fluxLora, input, { signal: controller.signal, onQueueUpdate: (s) => s.status === "IN_QUEUE" && s.queue_position === 1 && controller.abort() })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AbortError);
-    expect(sleeps).toEqual([]);
+    // The one sleep is the wait before the first poll; the abort lands before the second.
+    expect(sleeps).toEqual([250]);
     expect(calls).toHaveLength(2);
   });
 
   it("during a retry backoff", async () => {
     const { fetch, calls } = observedFetch({ [SUBMIT]: json(200, submitted("a3")), [route("GET", "a3", "/status")]: json(503, {}) });
     const controller = new AbortController();
+    let sleeps = 0;
     const { client } = testClient(fetch, {
       clock: {
         now: () => 0,
         setTimer: () => () => {},
+        // The first sleep is the wait before the first poll; the second is the 503's backoff.
         sleep: (_ms, signal) => {
+          if (++sleeps === 1) return Promise.resolve();
           controller.abort();
           return Promise.reject(signal?.reason);
         },

@@ -3,6 +3,7 @@ import type { EndpointDefinition, InputIssue } from "./endpoint.js";
 import {
   AbortError,
   AuthenticationError,
+  ConnectionError,
   FluxkitError,
   ForeignUrlError,
   JobFailedError,
@@ -27,7 +28,6 @@ import {
   type ResolvedProvider,
 } from "./providers.js";
 import { RetryBudget, defaultRetryOptions, parseRetryAfter, type RetryOptions } from "./retry.js";
-import { readStatusStream } from "./stream.js";
 import { isFailed, parseStatus, type CompletedStatus, type QueueStatus } from "./status.js";
 import { deriveFollowUpUrls, followUrl, providerUrl, type FollowUpUrls } from "./urls.js";
 
@@ -401,6 +401,7 @@ export class QueueClient {
     logs: boolean | undefined,
     signal: AbortSignal | undefined,
   ): AsyncGenerator<QueueStatus, void, undefined> {
+    const readStatusStream = await loadStreamReader(job.requestId);
     const url = new URL(job.statusUrl);
     url.pathname = `${url.pathname.replace(/\/+$/, "")}/stream`;
     const response = await this.#http.open({
@@ -523,6 +524,19 @@ function submitHeaders(options: SubmitOptions): Record<string, string> {
   }
   if (options.noRetry === true) headers["x-fal-no-retry"] = "1";
   return headers;
+}
+
+/**
+ * The SSE reader and its parser load on first use, so an app that only polls does not ship them
+ * (bundlers put a dynamic import in its own chunk). A chunk that fails to load is a broken
+ * stream: waiting falls back to polling.
+ */
+async function loadStreamReader(requestId: string): Promise<typeof import("./stream.js").readStatusStream> {
+  try {
+    return (await import("./stream.js")).readStatusStream;
+  } catch (cause) {
+    throw new ConnectionError("Could not load the status stream reader.", { cause, requestId, retryable: true });
+  }
 }
 
 function withLogs(url: string, logs: boolean | undefined): string {

@@ -5,8 +5,8 @@ import { FluxkitError } from "./errors.js";
  *
  * Without history: quick at first, backing off, capped. With history (`adaptive`): the client
  * remembers when its recent jobs of the same endpoint completed (ms after submit) and polls
- * across that window instead — no poll before it, never sparser than every 500 ms inside it —
- * then backs off as usual. Server hints (`Retry-After`) always win.
+ * across that window instead — never sparser than every 500 ms inside it, only every
+ * `maxIntervalMs` before it — then backs off as usual. Server hints (`Retry-After`) always win.
  */
 export interface PollingOptions {
   /** First wait. Default 250 ms. */

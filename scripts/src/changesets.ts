@@ -92,6 +92,8 @@ export function formatRegenerationReport(planned: readonly EndpointRegeneration[
     } else lines.push(`${head}, ${item.bump === "none" ? "no version bump (nothing users can notice)" : `${item.bump} bump`}`);
     if (item.status === "changed") for (const change of item.changes) lines.push(`  ${change.bump.padEnd(5)}  ${change.path}: ${change.message}`);
     if (item.changeset) lines.push(`  changeset ${item.changeset.path}`);
+    // A package the workspace has not seen yet is only linked (and buildable) after an install.
+    if (item.status === "new") lines.push(`  new workspace package packages/${item.slug}: run \`pnpm install\` to link it before building`);
   }
   return lines;
 }

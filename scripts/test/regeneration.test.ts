@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { ChangeKind, SpecChange } from "../src/classify.js";
-import type { EndpointRegeneration } from "../src/changesets.js";
+import { type EndpointRegeneration, formatRegenerationReport } from "../src/changesets.js";
 import { importSource } from "../src/import-source.js";
 import { staleOutputs, writeOutputs } from "../src/outputs.js";
 import { planRegeneration } from "../src/regenerate.js";
@@ -228,6 +228,7 @@ describe("regeneration scenarios (endpoints appear and disappear)", () => {
     const endpoints = await generate(root);
     const schnell = endpoints.find((e) => e.slug === "flux-schnell")!;
     expect(schnell).toMatchObject({ status: "new", bump: "minor" });
+    expect(formatRegenerationReport([schnell])).toContain("  new workspace package packages/flux-schnell: run `pnpm install` to link it before building");
     expect(await changesets(root)).toEqual([schnell.changeset!.path.slice(".changeset/".length)]);
     expect(await readFile(join(root, schnell.changeset!.path), "utf8")).toBe(
       '---\n"@fluxkit/flux-schnell": minor\n---\n\nNew package for fal\'s `fal-ai/flux/schnell` endpoint, generated from `specs/normalized/flux-schnell.yaml` (sources: `specs/sources/acme/flux-schnell.yaml`).\n',

@@ -3,7 +3,7 @@
  * and which modules fill the model + queue bundle (esbuild metafile).
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build, type Metafile } from "esbuild";
@@ -73,7 +73,8 @@ export async function bundle(source: string): Promise<BundleResult> {
       for (const imp of outputs[path]?.imports ?? []) if (imp.kind === "import-statement" && !imp.external) visit(imp.path);
     };
     visit(Object.entries(outputs).find(([, o]) => o.entryPoint !== undefined)![0]);
-    const file = (path: string) => result.outputFiles.find((f) => f.path.endsWith(`/${path.replace(/^.*\//, "")}`) && f.path.endsWith(path.replace(/^(\.\.\/)+/, "")))!;
+    // Metafile paths are relative to the working directory; output files carry absolute ones.
+    const file = (path: string) => result.outputFiles.find((f) => f.path === resolve(path))!;
     const chunks = Object.keys(outputs).filter((p) => p.endsWith(".js"));
     // Gzipped per chunk, as they are served.
     const gz = (paths: string[]) => paths.reduce((sum, p) => sum + gzipSync(file(p).text, { level: 9 }).length, 0);

@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, LATENCY_PROFILES, parseCliArgs } from "../src/index.js";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
+// The built binary, as users run it: no per-spawn TypeScript transpile (tests run after build).
+const BIN = fileURLToPath(new URL("../bin/fluxkit-emulator.js", import.meta.url));
 
 interface Exit {
   code: number | null;
@@ -13,7 +15,7 @@ interface Exit {
 
 function runBin(args: string[]): Promise<Exit> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/bin.ts", ...args], { cwd: packageDir });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: packageDir });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -73,7 +75,7 @@ describe("fluxkit-emulator bin", () => {
   });
 
   it("starts, prints its URL, serves, and stops cleanly on SIGTERM", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/bin.ts", "--provider", "chainhub", "--latency", "instant"], { cwd: packageDir });
+    const child = spawn(process.execPath, [BIN, "--provider", "chainhub", "--latency", "instant"], { cwd: packageDir });
     let stdout = "";
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on("data", (c: Buffer) => {

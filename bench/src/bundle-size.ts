@@ -141,10 +141,15 @@ export async function bundleSize(_ctx: BenchContext): Promise<Section> {
   return {
     id: "bundle-size",
     title: "Bundle size",
-    method: "esbuild (bundle, minify, code splitting as app bundlers do, ESM, platform browser, target es2022) of a one-file app per row, resolved from the bench package (built `dist/`); gzip level 9 (node:zlib), per chunk as served. \"Minified\"/\"Gzipped\" are what the app loads up front: the entry chunk and every chunk it imports statically; \"Lazy chunks\" are fetched only by a dynamic import (the queue's status-stream reader, on the first streaming wait). Sizes are deterministic, so one run. The module table is esbuild's metafile for the flux-lora + queue bundle (minified bytes each module contributes).",
+    method:
+      'esbuild (bundle, minify, code splitting as app bundlers do, ESM, platform browser, target es2022) of a one-file app per row, resolved from the bench package (built `dist/`); gzip level 9 (node:zlib), per chunk as served. "Minified"/"Gzipped" are what the app loads up front: the entry chunk and every chunk it imports statically; "Lazy chunks" are fetched only by a dynamic import (the queue\'s status-stream reader, on the first streaming wait). Sizes are deterministic, so one run. The module table is esbuild\'s metafile for the flux-lora + queue bundle (minified bytes each module contributes).',
     tables: [
       { columns: ["Bundle", "Minified", "Gzipped", "Lazy chunks (gz)", "Gzipped before", "vs @fal-ai/client (gz)"], rows },
-      { title: "What fills flux-lora + @fluxkit/queue, lazy chunks included (minified bytes per module)", columns: ["Module", "Bytes", "Share"], rows: parts.map((p) => [p.module, p.bytes, `${fmt((100 * p.bytes) / partsTotal, 0)}%`]) },
+      {
+        title: "What fills flux-lora + @fluxkit/queue, lazy chunks included (minified bytes per module)",
+        columns: ["Module", "Bytes", "Share"],
+        rows: parts.map((p) => [p.module, p.bytes, `${fmt((100 * p.bytes) / partsTotal, 0)}%`]),
+      },
     ],
     targets: [{ name: "flux-lora + @fluxkit/queue, gzipped", measured: fmtKB(main.gzip), goal: "< 6 KB", pass: main.gzip < 6 * 1024 }],
     notes: [

@@ -74,7 +74,10 @@ export async function codegenScale(ctx: BenchContext): Promise<Section> {
     const normalized = (await readdir(join(sampleRoot, "specs/normalized"))).sort().slice(0, ctx.quick ? 2 : 5);
     const cliOut = join(work, "cli");
     await mkdir(cliOut);
-    const cliTimes = await cliPerSpec(normalized.map((f) => join(sampleRoot, "specs/normalized", f)), cliOut);
+    const cliTimes = await cliPerSpec(
+      normalized.map((f) => join(sampleRoot, "specs/normalized", f)),
+      cliOut,
+    );
     const cliMs = median(cliTimes);
 
     const med = (n: number, f: (r: WorkerResult) => number) => median(results.get(n)!.map(f));
@@ -98,7 +101,12 @@ export async function codegenScale(ctx: BenchContext): Promise<Section> {
     // Fixed cost + per-endpoint slope from the two largest sizes.
     const slope = (cold - med(mid, (r) => r.coldMs)) / (big - mid);
     const targets: Target[] = [
-      { name: `${big} endpoints cold`, measured: `${fmt(cold / 1000, 2)} s`, goal: ctx.quick ? "< 20 s at 500 (quick: informational)" : "< 20 s", pass: cold < 20_000 },
+      {
+        name: `${big} endpoints cold`,
+        measured: `${fmt(cold / 1000, 2)} s`,
+        goal: ctx.quick ? "< 20 s at 500 (quick: informational)" : "< 20 s",
+        pass: cold < 20_000,
+      },
       { name: `speed-up vs openapi-typescript CLI per spec (${big} specs, extrapolated)`, measured: `${fmt(speedup, 1)}x`, goal: "≥ 30x", pass: speedup >= 30 },
       { name: `no-change run, ${big} endpoints`, measured: `${fmt(noChange / 1000, 2)} s`, goal: "< 2 s", pass: noChange < 2000 },
       {
@@ -116,18 +124,28 @@ export async function codegenScale(ctx: BenchContext): Promise<Section> {
       const root = await synthRepo(big, work);
       await worker(root, ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
       const file = (await readdir(profDir)).find((f) => f.endsWith(".cpuprofile"))!;
-      const summary = summarizeProfile(join(profDir, file), 6, ["compileValidator", "toYaml", "repairYaml", "generateTypes", "normalize", "generatePackage", "renderReadme", "staleOutputs"]);
+      const summary = summarizeProfile(join(profDir, file), 6, [
+        "compileValidator",
+        "toYaml",
+        "repairYaml",
+        "generateTypes",
+        "normalize",
+        "generatePackage",
+        "renderReadme",
+        "staleOutputs",
+      ]);
       const pct = (ms: number) => `${fmt(ms / 1000, 2)} s (${fmt((100 * ms) / summary.totalMs, 0)}%)`;
       notes.push(
         `CPU profile of the ${big}-endpoint cold + no-change runs (\`node --cpu-prof\`, ${fmt(summary.totalMs / 1000, 1)} s sampled): self time by package — ${summary.byFile.map((f) => `${f.file} ${pct(f.selfMs)}`).join(", ")}.`,
         `Inclusive time of pipeline steps (synchronous parts; async parts such as openapi-typescript's redocly walk are undercounted): ${summary.inclusive.map((f) => `\`${f.name}\` ${pct(f.ms)}`).join(", ")}.`,
       );
     }
-    if (!ctx.quick) notes.push(
-      `Changed after the first full run (same machine, ${big} endpoints, that run under a load average of 1-3 from other work): **cold 8.82 s → ${fmt(cold / 1000, 2)} s** and **no-change 7.73 s → ${fmt(noChange / 1000, 2)} s**; speed-up vs the per-spec CLI 28.2x → ${fmt(speedup, 1)}x.`,
-      "Cause 1 (fixed in scripts/src/validator-code.ts): every per-endpoint Ajv instance recompiled the JSON Schema 2020-12 meta-schema to check the schema it was given, ~15 of ~20 ms per endpoint. Schemas are now checked by one shared instance and compiled by fresh ones with `validateSchema: false` (same check, same errors; the generated validators changed only in Ajv's internal numbering).",
-      "Cause 2 (fixed in scripts/src/up-to-date.ts, run-pipeline.ts): a no-change run did all the work of a cold run and only then compared with the tree. `pnpm generate` now records a fingerprint of every input (sources, overlays, queue protocol, providers, the generator's own sources and library versions) and the sha256 of every file it left; when both still match it does nothing. A forced re-plan (`--force`, and `check:generated`, which never trusts the record) still costs about a cold run, shown in its own column.",
-    );
+    if (!ctx.quick)
+      notes.push(
+        `Changed after the first full run (same machine, ${big} endpoints, that run under a load average of 1-3 from other work): **cold 8.82 s → ${fmt(cold / 1000, 2)} s** and **no-change 7.73 s → ${fmt(noChange / 1000, 2)} s**; speed-up vs the per-spec CLI 28.2x → ${fmt(speedup, 1)}x.`,
+        "Cause 1 (fixed in scripts/src/validator-code.ts): every per-endpoint Ajv instance recompiled the JSON Schema 2020-12 meta-schema to check the schema it was given, ~15 of ~20 ms per endpoint. Schemas are now checked by one shared instance and compiled by fresh ones with `validateSchema: false` (same check, same errors; the generated validators changed only in Ajv's internal numbering).",
+        "Cause 2 (fixed in scripts/src/up-to-date.ts, run-pipeline.ts): a no-change run did all the work of a cold run and only then compared with the tree. `pnpm generate` now records a fingerprint of every input (sources, overlays, queue protocol, providers, the generator's own sources and library versions) and the sha256 of every file it left; when both still match it does nothing. A forced re-plan (`--force`, and `check:generated`, which never trusts the record) still costs about a cold run, shown in its own column.",
+      );
     return {
       id: "codegen-scale",
       title: "Codegen scale",

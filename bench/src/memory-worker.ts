@@ -39,12 +39,15 @@ const jobs = inputs.map((input) => {
   if (mode === "@fal-ai/client subscribe") {
     return fal.subscribe(ENDPOINT, { input, onEnqueue: () => void submitted++ });
   }
-  const p = queue.run(fluxLora, input, { mode: mode === "@fluxkit/queue run (streaming)" ? "streaming" : "polling", onQueueUpdate: (s) => {
-    if (s.status === "IN_QUEUE" && !seen.has(input)) {
-      seen.add(input);
-      submitted++;
-    }
-  } });
+  const p = queue.run(fluxLora, input, {
+    mode: mode === "@fluxkit/queue run (streaming)" ? "streaming" : "polling",
+    onQueueUpdate: (s) => {
+      if (s.status === "IN_QUEUE" && !seen.has(input)) {
+        seen.add(input);
+        submitted++;
+      }
+    },
+  });
   return p;
 });
 const seen = new Set<unknown>();

@@ -25,7 +25,10 @@ async function measureOnce(mode: string, n: number): Promise<Sample> {
   const emulator = await startEmulator({ provider: "fal", latency: "manual", concurrency: 10_000, seed: 3 });
   try {
     const script = fileURLToPath(new URL("./memory-worker.ts", import.meta.url));
-    const child = fork(script, [mode, String(n), emulator.url], { execArgv: ["--expose-gc", "--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(script, [mode, String(n), emulator.url], {
+      execArgv: ["--expose-gc", "--import", "tsx"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     const messages: Record<string, unknown>[] = [];
     let wake = () => {};
     child.on("message", (m: Record<string, unknown>) => {

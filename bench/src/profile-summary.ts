@@ -22,7 +22,11 @@ export interface ProfileSummary {
   inclusive: { name: string; ms: number }[];
 }
 
-const shortFile = (url: string) => url.replace(/^file:\/\//, "").replace(/.*node_modules\/\.pnpm\/([^/]+)\/node_modules\//, "$1:").replace(/.*\/work\/main\//, "");
+const shortFile = (url: string) =>
+  url
+    .replace(/^file:\/\//, "")
+    .replace(/.*node_modules\/\.pnpm\/([^/]+)\/node_modules\//, "$1:")
+    .replace(/.*\/work\/main\//, "");
 
 export function summarizeProfile(path: string, top = 12, inclusiveOf: string[] = []): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, "utf8")) as CpuProfile;

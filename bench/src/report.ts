@@ -47,7 +47,9 @@ export function machine(): Record<string, string> {
     Memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
     OS: `${platform()} ${release()}`,
     Node: process.version,
-    "Load average (1/5/15 min, at the end)": loadavg().map((l) => l.toFixed(2)).join(" / "),
+    "Load average (1/5/15 min, at the end)": loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" / "),
   };
 }
 
@@ -86,7 +88,15 @@ export function renderReport(sections: Section[], info: RunInfo): string {
     "",
     "## Machine",
     "",
-    markdownTable({ columns: ["", ""], rows: [...Object.entries(m), ["Date", info.startedAt.toISOString()], ["Load average at the start", info.loadAtStart.map((l) => l.toFixed(2)).join(" / ")], ["Bench duration", `${(info.durationMs / 1000).toFixed(0)} s`]] }),
+    markdownTable({
+      columns: ["", ""],
+      rows: [
+        ...Object.entries(m),
+        ["Date", info.startedAt.toISOString()],
+        ["Load average at the start", info.loadAtStart.map((l) => l.toFixed(2)).join(" / ")],
+        ["Bench duration", `${(info.durationMs / 1000).toFixed(0)} s`],
+      ],
+    }),
     "",
     "## Targets",
     "",

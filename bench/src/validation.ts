@@ -12,7 +12,14 @@ const CASES: { endpoint: string; validate: (i: unknown) => readonly unknown[]; v
   {
     endpoint: "fal-ai/flux-lora",
     validate: fluxLora.validateInput,
-    valid: { prompt: "a watercolor fox", image_size: "landscape_4_3", num_inference_steps: 28, guidance_scale: 3.5, num_images: 1, loras: [{ path: "https://x/l.safetensors", scale: 0.8 }] },
+    valid: {
+      prompt: "a watercolor fox",
+      image_size: "landscape_4_3",
+      num_inference_steps: 28,
+      guidance_scale: 3.5,
+      num_images: 1,
+      loras: [{ path: "https://x/l.safetensors", scale: 0.8 }],
+    },
     invalid: { image_size: "huge", num_inference_steps: 500, num_images: 9, loras: [{ scale: 9 }] },
   },
   {

@@ -43,9 +43,12 @@ function firstTable(text: string): string[][] {
   const start = all.findIndex((l) => l.startsWith("|"));
   if (start < 0) return [];
   const end = all.findIndex((l, i) => i > start && !l.startsWith("|"));
-  return all
-    .slice(start + 2, end < 0 ? undefined : end)
-    .map((l) => l.slice(1, -1).split(" | ").map((c) => c.trim()));
+  return all.slice(start + 2, end < 0 ? undefined : end).map((l) =>
+    l
+      .slice(1, -1)
+      .split(" | ")
+      .map((c) => c.trim()),
+  );
 }
 
 describe("pnpm bench --quick", () => {
@@ -67,7 +70,10 @@ describe("pnpm bench --quick", () => {
       expect(rows.length, `rows in ${title}`).toBeGreaterThan(0);
       for (const row of rows) {
         // Every row carries at least one measured number, and nothing is NaN/missing.
-        expect(row.slice(1).some((c) => /\d/.test(c)), `${title}: ${row.join(" | ")}`).toBe(true);
+        expect(
+          row.slice(1).some((c) => /\d/.test(c)),
+          `${title}: ${row.join(" | ")}`,
+        ).toBe(true);
         expect(row.join(" "), `${title}: ${row.join(" | ")}`).not.toMatch(/n\/a|NaN|undefined/);
       }
     }

@@ -67,7 +67,10 @@ export function recordingFetch(responses: RecordedResponse[], inner: typeof fetc
     const response = await inner(input, init);
     const type = response.headers.get("content-type") ?? "";
     if (type.includes("application/json")) {
-      const body: unknown = await response.clone().json().catch(() => "(malformed JSON)");
+      const body: unknown = await response
+        .clone()
+        .json()
+        .catch(() => "(malformed JSON)");
       const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
       responses.push({ method: (init?.method ?? "GET").toUpperCase(), url, status: response.status, body });
     }

@@ -36,7 +36,8 @@ export function providerModes(endpoint: SpecEndpoint): ProviderName[] {
   const servers = Array.isArray(endpoint.doc.servers) ? endpoint.doc.servers : [];
   const named = servers.filter(isObject).map((s) => String(s["x-fluxkit-provider"]));
   const unknown = named.filter((p) => !(KNOWN_PROVIDERS as readonly string[]).includes(p));
-  if (unknown.length > 0) throw new Error(`${endpoint.file}: unknown x-fluxkit-provider ${unknown.join(", ")}; the emulator plays ${KNOWN_PROVIDERS.join(", ")}.`);
+  if (unknown.length > 0)
+    throw new Error(`${endpoint.file}: unknown x-fluxkit-provider ${unknown.join(", ")}; the emulator plays ${KNOWN_PROVIDERS.join(", ")}.`);
   return named as ProviderName[];
 }
 
@@ -135,7 +136,9 @@ function outputValidator(spec: SpecEndpoint): SchemaValidator {
  * Image URLs must be data URIs or files on the emulator itself (never another host).
  */
 export async function resultProblems(spec: SpecEndpoint, emulator: Emulator, output: unknown): Promise<string[]> {
-  const problems = outputValidator(spec).errors("#/components/schemas/Output", output).map((e) => `Output schema: ${e}`);
+  const problems = outputValidator(spec)
+    .errors("#/components/schemas/Output", output)
+    .map((e) => `Output schema: ${e}`);
   if (problems.length > 0) return problems;
   const { images, has_nsfw_concepts: nsfw } = output as FluxOutput;
   if (images.length === 0) problems.push("no images");

@@ -15,7 +15,13 @@ describe("spec drift", () => {
   });
 
   it("reports field, expected and got for each mismatch, and nothing for conforming answers", () => {
-    const ok = { images: [{ url: "https://x/y.jpg", width: 8, height: 8, content_type: "image/jpeg" }], timings: {}, seed: 1, has_nsfw_concepts: [false], prompt: "p" };
+    const ok = {
+      images: [{ url: "https://x/y.jpg", width: 8, height: 8, content_type: "image/jpeg" }],
+      timings: {},
+      seed: 1,
+      has_nsfw_concepts: [false],
+      prompt: "p",
+    };
     expect(findDrift(endpoint, [{ method: "GET", url: base, status: 200, body: ok }])).toEqual([]);
     const drift = findDrift(endpoint, [
       { method: "GET", url: base, status: 200, body: { ...ok, seed: "one" } },

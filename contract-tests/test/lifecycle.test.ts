@@ -71,17 +71,53 @@ const once = (fault: FaultRule["fault"], route: FaultRule["route"], extra: Parti
 
 const FAULTS: readonly FaultCase[] = [
   // Submit: retried only when the job certainly was not created (a refusal inviting a retry).
-  { title: "submit 429 (Retry-After 0) once → retried to a result", rule: once("429", "submit", { retryAfterSeconds: 0 }), outcome: "result", jobsCreated: 1, submitRequests: 2 },
-  { title: "submit 429 every time → RateLimitError after the retries", rule: { fault: "429", route: "submit", retryAfterSeconds: 0 }, outcome: RateLimitError, jobsCreated: 0, submitRequests: 4 },
-  { title: "submit 503 (Retry-After 0) once → retried to a result", rule: once("503", "submit", { retryAfterSeconds: 0 }), outcome: "result", jobsCreated: 1, submitRequests: 2 },
+  {
+    title: "submit 429 (Retry-After 0) once → retried to a result",
+    rule: once("429", "submit", { retryAfterSeconds: 0 }),
+    outcome: "result",
+    jobsCreated: 1,
+    submitRequests: 2,
+  },
+  {
+    title: "submit 429 every time → RateLimitError after the retries",
+    rule: { fault: "429", route: "submit", retryAfterSeconds: 0 },
+    outcome: RateLimitError,
+    jobsCreated: 0,
+    submitRequests: 4,
+  },
+  {
+    title: "submit 503 (Retry-After 0) once → retried to a result",
+    rule: once("503", "submit", { retryAfterSeconds: 0 }),
+    outcome: "result",
+    jobsCreated: 1,
+    submitRequests: 2,
+  },
   { title: "submit 500 → ServerError, not retried", rule: once("500", "submit"), outcome: ServerError, jobsCreated: 0, submitRequests: 1 },
-  { title: "submit 502 → ServerError, not retried (a gateway may have forwarded it)", rule: once("502", "submit"), outcome: ServerError, jobsCreated: 0, submitRequests: 1 },
+  {
+    title: "submit 502 → ServerError, not retried (a gateway may have forwarded it)",
+    rule: once("502", "submit"),
+    outcome: ServerError,
+    jobsCreated: 0,
+    submitRequests: 1,
+  },
   { title: "submit 504 → ServerError, not retried", rule: once("504", "submit"), outcome: ServerError, jobsCreated: 0, submitRequests: 1 },
   { title: "submit 504-user → TimeoutError, not retried", rule: once("504-user", "submit"), outcome: TimeoutError, jobsCreated: 0, submitRequests: 1 },
   { title: "submit dropped → ConnectionError, not retried", rule: once("drop", "submit"), outcome: ConnectionError, jobsCreated: 0, submitRequests: 1 },
-  { title: "submit answer lost after the job was created → ConnectionError, no second job", rule: once("lost-response", "submit"), outcome: ConnectionError, jobsCreated: 1, submitRequests: 1 },
+  {
+    title: "submit answer lost after the job was created → ConnectionError, no second job",
+    rule: once("lost-response", "submit"),
+    outcome: ConnectionError,
+    jobsCreated: 1,
+    submitRequests: 1,
+  },
   { title: "submit slow → a result", rule: once("slow", "submit", { delayMs: 20 }), outcome: "result", jobsCreated: 1, submitRequests: 1 },
-  { title: "submit answer malformed JSON → ProtocolError, no second job", rule: once("malformed-json", "submit"), outcome: ProtocolError, jobsCreated: 1, submitRequests: 1 },
+  {
+    title: "submit answer malformed JSON → ProtocolError, no second job",
+    rule: once("malformed-json", "submit"),
+    outcome: ProtocolError,
+    jobsCreated: 1,
+    submitRequests: 1,
+  },
   { title: "job-error-422 (header) → JobFailedError", header: "job-error-422", outcome: JobFailedError, jobsCreated: 1, submitRequests: 1 },
   { title: "job-error-500 (header) → JobFailedError", header: "job-error-500", outcome: JobFailedError, jobsCreated: 1, submitRequests: 1 },
   { title: "result-422 (header) → JobFailedError", header: "result-422", outcome: JobFailedError, jobsCreated: 1, submitRequests: 1 },
@@ -172,7 +208,8 @@ describe.each(cases)("$label", ({ endpoint: spec, provider }) => {
     const handle = await queue.submit(definition, jobInput(spec, definition, prompt("submit")));
     expect(handle).toMatchObject({ endpointId: spec.id, requestId: expect.any(String) });
     // Gateways answer on queue.fal.run: the handle is rebased onto the provider (the emulator).
-    for (const url of [handle.statusUrl, handle.responseUrl, handle.cancelUrl]) expect(url.startsWith(`${emulator.url}/${spec.app}/requests/${handle.requestId}`)).toBe(true);
+    for (const url of [handle.statusUrl, handle.responseUrl, handle.cancelUrl])
+      expect(url.startsWith(`${emulator.url}/${spec.app}/requests/${handle.requestId}`)).toBe(true);
     await until(() => emulator.job(handle.requestId)?.state === "IN_PROGRESS", "the job starts");
     const running = await queue.status(handle, { logs: true });
     expect(running.status).toBe("IN_PROGRESS");
@@ -396,7 +433,10 @@ describe.each(cases)("$label", ({ endpoint: spec, provider }) => {
     receivers.add(receiver);
     const ok = await queue.run(definition, jobInput(spec, definition, prompt("webhook ok")), { webhookUrl: `${receiver.url}/ok` });
     const failed = await outcomeOf(
-      queue.run(definition, jobInput(spec, definition, prompt("webhook error")), { webhookUrl: `${receiver.url}/error`, headers: { "x-fluxkit-fault": "job-error-422" } }),
+      queue.run(definition, jobInput(spec, definition, prompt("webhook error")), {
+        webhookUrl: `${receiver.url}/error`,
+        headers: { "x-fluxkit-fault": "job-error-422" },
+      }),
     );
     expect(!failed.ok && failed.error).toBeInstanceOf(JobFailedError);
 

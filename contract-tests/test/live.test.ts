@@ -25,21 +25,23 @@ if (!live) {
 }
 
 // Without a provider every endpoint is listed, so the report shows each one as skipped.
-const served = loadEndpoints().filter(
-  (e) => !provider || ((e.doc.servers as JsonObject[]) ?? []).some((s) => s["x-fluxkit-provider"] === provider),
-);
+const served = loadEndpoints().filter((e) => !provider || ((e.doc.servers as JsonObject[]) ?? []).some((s) => s["x-fluxkit-provider"] === provider));
 
 describe.skipIf(!live)(`live provider ${provider ?? "(none)"}`, () => {
-  it.each(served)("$slug: a real job, every response matches the spec", async (endpoint) => {
-    const responses: RecordedResponse[] = [];
-    const client = createQueueClient({ provider: provider!, token, fetch: recordingFetch(responses) });
-    const input = { ...requiredOnlyInput(endpoint), num_images: 1 };
-    // Endpoints are discovered at run time, so their static types are erased here.
-    const target: AnyEndpoint = packageFor(endpoint).endpoint;
-    const { data } = await client.run(target, input, { timeout: 240_000, logs: true });
-    expect(data).toBeDefined();
-    const drift = findDrift(endpoint, responses);
-    for (const d of drift) console.error(`spec drift: ${d.route}: ${d.field}: expected ${d.expected}, got ${d.got}`);
-    expect(drift).toEqual([]);
-  }, 300_000);
+  it.each(served)(
+    "$slug: a real job, every response matches the spec",
+    async (endpoint) => {
+      const responses: RecordedResponse[] = [];
+      const client = createQueueClient({ provider: provider!, token, fetch: recordingFetch(responses) });
+      const input = { ...requiredOnlyInput(endpoint), num_images: 1 };
+      // Endpoints are discovered at run time, so their static types are erased here.
+      const target: AnyEndpoint = packageFor(endpoint).endpoint;
+      const { data } = await client.run(target, input, { timeout: 240_000, logs: true });
+      expect(data).toBeDefined();
+      const drift = findDrift(endpoint, responses);
+      for (const d of drift) console.error(`spec drift: ${d.route}: ${d.field}: expected ${d.expected}, got ${d.got}`);
+      expect(drift).toEqual([]);
+    },
+    300_000,
+  );
 });

@@ -8,7 +8,16 @@ import { createEmulator, type Emulator, type FaultRule, type ProviderName } from
 import { FluxkitError, type JobResult } from "@fluxkit/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPool } from "../src/job-pool.js";
-import { type FluxEndpoint, type FluxOutput, jobInput, loadEndpointDefinition, providerModes, queueClientFor, resultProblems, until } from "../src/lifecycle-harness.js";
+import {
+  type FluxEndpoint,
+  type FluxOutput,
+  jobInput,
+  loadEndpointDefinition,
+  providerModes,
+  queueClientFor,
+  resultProblems,
+  until,
+} from "../src/lifecycle-harness.js";
 import { loadEndpoints } from "../src/spec-catalog.js";
 
 const JOBS = 300;

@@ -38,7 +38,10 @@ describe.each(loadEndpoints())("$slug", (endpoint) => {
 
   it("has examples for the request and the submit answer", () => {
     expect(examples.map((e) => e.where)).toEqual(
-      expect.arrayContaining([expect.stringContaining("/post/requestBody/content/application~1json/example"), expect.stringContaining("/responses/200/content/application~1json/example")]),
+      expect.arrayContaining([
+        expect.stringContaining("/post/requestBody/content/application~1json/example"),
+        expect.stringContaining("/responses/200/content/application~1json/example"),
+      ]),
     );
   });
 

@@ -39,8 +39,14 @@ export function findEndpointPackage(name: string): EndpointPackage | undefined {
 
 function packageJson(endpoints: readonly NormalizedEndpoint[]): JsonObject {
   return {
-    ...publishablePackageJson("@fluxkit/endpoints", "Every generated fluxkit endpoint package in one import, by endpoint id and slug (generated).", CATALOG_DIR),
-    dependencies: Object.fromEntries([...endpoints].sort((a, b) => a.names.packageName.localeCompare(b.names.packageName)).map((e) => [e.names.packageName, "workspace:*"])),
+    ...publishablePackageJson(
+      "@fluxkit/endpoints",
+      "Every generated fluxkit endpoint package in one import, by endpoint id and slug (generated).",
+      CATALOG_DIR,
+    ),
+    dependencies: Object.fromEntries(
+      [...endpoints].sort((a, b) => a.names.packageName.localeCompare(b.names.packageName)).map((e) => [e.names.packageName, "workspace:*"]),
+    ),
   };
 }
 
@@ -59,7 +65,10 @@ console.log(lora?.endpoint.id, Object.keys(endpointPackages));
 
 | endpoint | package |
 |---|---|
-${[...endpoints].sort((a, b) => a.names.id.localeCompare(b.names.id)).map((e) => `| \`${e.names.id}\` | \`${e.names.packageName}\` |`).join("\n")}
+${[...endpoints]
+  .sort((a, b) => a.names.id.localeCompare(b.names.id))
+  .map((e) => `| \`${e.names.id}\` | \`${e.names.packageName}\` |`)
+  .join("\n")}
 `;
 }
 
@@ -68,7 +77,11 @@ export function generateCatalog(endpoints: readonly NormalizedEndpoint[]): Gener
     { path: `${CATALOG_DIR}/src/generated/index.ts`, content: indexModule(endpoints), mode: "always" },
     { path: `${CATALOG_DIR}/README.md`, content: readme(endpoints), mode: "always" },
     { path: `${CATALOG_DIR}/package.json`, content: `${JSON.stringify(packageJson(endpoints), null, 2)}\n`, mode: "merge" },
-    { path: `${CATALOG_DIR}/src/index.ts`, content: `// Hand-written additions go here; the generated catalog is re-exported as is.\nexport * from "./generated/index.js";\n`, mode: "once" },
+    {
+      path: `${CATALOG_DIR}/src/index.ts`,
+      content: `// Hand-written additions go here; the generated catalog is re-exported as is.\nexport * from "./generated/index.js";\n`,
+      mode: "once",
+    },
     { path: `${CATALOG_DIR}/tsconfig.json`, content: SCAFFOLD_TSCONFIG, mode: "once" },
     { path: `${CATALOG_DIR}/tsconfig.build.json`, content: SCAFFOLD_TSCONFIG_BUILD, mode: "once" },
   ];

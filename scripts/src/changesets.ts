@@ -1,4 +1,3 @@
-
 import { join } from "node:path";
 import { parse } from "yaml";
 import { classifyEndpoint, highestBump, sortChanges, type Bump, type SpecChange } from "./classify.js";
@@ -21,7 +20,6 @@ export interface EndpointRegeneration {
   /** The changeset to write, when the bump is not "none". */
   changeset: PlannedOutput | null;
 }
-
 
 export function parseNormalizedSpec(file: string, text: string): JsonObject {
   let value: unknown;
@@ -69,7 +67,11 @@ function removal(item: RemovedEndpoint): EndpointRegeneration {
 }
 
 /** One entry per endpoint: live ones compared with their spec on disk, then the removed ones. */
-export async function planChangesets(root: string, endpoints: readonly NormalizedEndpoint[], removed: readonly RemovedEndpoint[]): Promise<EndpointRegeneration[]> {
+export async function planChangesets(
+  root: string,
+  endpoints: readonly NormalizedEndpoint[],
+  removed: readonly RemovedEndpoint[],
+): Promise<EndpointRegeneration[]> {
   const planned: EndpointRegeneration[] = [];
   for (const endpoint of endpoints) {
     const beforeYaml = await readIfExists(join(root, endpoint.path));

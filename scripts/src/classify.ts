@@ -186,13 +186,20 @@ class SchemaComparer {
     }
     for (const i of unmatchedB) {
       const name = label(this.before, before[i]!, i);
-      if (side === "Input") this.add(path, "type-narrowed", "major", `no longer accepts ${name} (${describeType(this.resolve(this.before, before[i]).schema)})`);
+      if (side === "Input")
+        this.add(path, "type-narrowed", "major", `no longer accepts ${name} (${describeType(this.resolve(this.before, before[i]).schema)})`);
       else this.add(path, "type-changed", "major", `may no longer be ${name} (${describeType(this.resolve(this.before, before[i]).schema)})`);
     }
     for (const j of unmatchedA) {
       const name = label(this.after, after[j]!, j);
       if (side === "Input") this.add(path, "type-widened", "minor", `now also accepts ${name} (${describeType(this.resolve(this.after, after[j]).schema)})`);
-      else this.add(path, "type-changed", "major", `may now also be ${name} (${describeType(this.resolve(this.after, after[j]).schema)}); code reading it must handle that`);
+      else
+        this.add(
+          path,
+          "type-changed",
+          "major",
+          `may now also be ${name} (${describeType(this.resolve(this.after, after[j]).schema)}); code reading it must handle that`,
+        );
     }
   }
 
@@ -208,9 +215,14 @@ class SchemaComparer {
     const out: JsonObject = {};
     for (const key of Object.keys(node).sort()) {
       if (DOC_KEYS.has(key) || key === "default" || key.startsWith("x-")) continue;
-      out[key] = key === "properties" && isObject(node[key])
-        ? Object.fromEntries(Object.entries(node[key]).map(([k, v]) => [k, this.signature(doc, v, seen)]).sort(([x], [y]) => String(x).localeCompare(String(y))))
-        : this.signature(doc, node[key], seen);
+      out[key] =
+        key === "properties" && isObject(node[key])
+          ? Object.fromEntries(
+              Object.entries(node[key])
+                .map(([k, v]) => [k, this.signature(doc, v, seen)])
+                .sort(([x], [y]) => String(x).localeCompare(String(y))),
+            )
+          : this.signature(doc, node[key], seen);
     }
     return out;
   }
@@ -255,15 +267,30 @@ class SchemaComparer {
     const added = ea.filter((v) => !eb.some((w) => deepEqual(v, w)));
     const removed = eb.filter((v) => !ea.some((w) => deepEqual(v, w)));
     for (const value of removed) {
-      this.add(path, "enum-value-removed", "major", side === "Input" ? `value ${JSON.stringify(value)} removed; inputs using it are rejected` : `value ${JSON.stringify(value)} no longer returned; the output type changed`);
+      this.add(
+        path,
+        "enum-value-removed",
+        "major",
+        side === "Input"
+          ? `value ${JSON.stringify(value)} removed; inputs using it are rejected`
+          : `value ${JSON.stringify(value)} no longer returned; the output type changed`,
+      );
     }
     for (const value of added) {
-      this.add(path, "enum-value-added", side === "Input" ? "minor" : "major", side === "Input" ? `value ${JSON.stringify(value)} added` : `value ${JSON.stringify(value)} may now be returned; code reading it must handle that`);
+      this.add(
+        path,
+        "enum-value-added",
+        side === "Input" ? "minor" : "major",
+        side === "Input" ? `value ${JSON.stringify(value)} added` : `value ${JSON.stringify(value)} may now be returned; code reading it must handle that`,
+      );
     }
   }
 
   private compareRanges(side: Side, path: string, b: JsonObject, a: JsonObject): void {
-    for (const [keys, lower] of [[LOWER_BOUNDS, true], [UPPER_BOUNDS, false]] as const) {
+    for (const [keys, lower] of [
+      [LOWER_BOUNDS, true],
+      [UPPER_BOUNDS, false],
+    ] as const) {
       for (const key of keys) {
         const vb = typeof b[key] === "number" ? (b[key] as number) : undefined;
         const va = typeof a[key] === "number" ? (a[key] as number) : undefined;
@@ -286,7 +313,12 @@ class SchemaComparer {
     const at = (name: string) => `${path}.${name}`;
     for (const name of Object.keys(pb)) {
       if (name in pa) continue;
-      this.add(at(name), "field-removed", "major", side === "Input" ? "input field removed; code that sets it no longer compiles" : "output field removed; code reading it no longer compiles");
+      this.add(
+        at(name),
+        "field-removed",
+        "major",
+        side === "Input" ? "input field removed; code that sets it no longer compiles" : "output field removed; code reading it no longer compiles",
+      );
     }
     for (const name of Object.keys(pa)) {
       if (name in pb) continue;
@@ -336,7 +368,12 @@ class SchemaComparer {
       if (deepEqual(sb, sa)) continue;
       const text = `${key} ${describeEdit(b[key], a[key])}`;
       if (side === "Output") {
-        this.add(path, "constraint-changed", key === "format" ? "patch" : "major", key === "format" ? `${text} (documented)` : `${text}; the output type may have changed`);
+        this.add(
+          path,
+          "constraint-changed",
+          key === "format" ? "patch" : "major",
+          key === "format" ? `${text} (documented)` : `${text}; the output type may have changed`,
+        );
       } else if (a[key] === undefined) this.add(path, "constraint-removed", "minor", `${text}: accepts more than before`);
       else if (b[key] === undefined) this.add(path, "constraint-added", "major", `${text}: inputs that were valid may be rejected`);
       else this.add(path, "constraint-changed", "major", `${text}: inputs that were valid may be rejected`);
@@ -495,16 +532,24 @@ export function classifyEndpoint(endpoint: string, before: JsonObject | null, af
 
   const ub = serverUrls(before);
   const ua = serverUrls(after);
-  for (const url of ub.keys()) if (!ua.has(url)) changes.push({ endpoint, path: "servers", kind: "servers-changed", bump: "patch", message: `server ${url} removed` });
+  for (const url of ub.keys())
+    if (!ua.has(url)) changes.push({ endpoint, path: "servers", kind: "servers-changed", bump: "patch", message: `server ${url} removed` });
   for (const [url, server] of ua) {
     if (!ub.has(url)) changes.push({ endpoint, path: "servers", kind: "servers-changed", bump: "patch", message: `server ${url} added` });
-    else if (!deepEqual(ub.get(url), server)) changes.push({ endpoint, path: "servers", kind: "servers-changed", bump: "patch", message: `server ${url} changed (provider, auth or description)` });
+    else if (!deepEqual(ub.get(url), server))
+      changes.push({ endpoint, path: "servers", kind: "servers-changed", bump: "patch", message: `server ${url} changed (provider, auth or description)` });
   }
 
   const sourcesBefore = isObject(before.info) ? before.info["x-fluxkit-sources"] : undefined;
   const sourcesAfter = isObject(after.info) ? after.info["x-fluxkit-sources"] : undefined;
   if (!deepEqual(sourcesBefore, sourcesAfter)) {
-    changes.push({ endpoint, path: "info.x-fluxkit-sources", kind: "provenance-changed", bump: "none", message: "vendor sources recorded differently (new bytes or files); no effect on the package" });
+    changes.push({
+      endpoint,
+      path: "info.x-fluxkit-sources",
+      kind: "provenance-changed",
+      bump: "none",
+      message: "vendor sources recorded differently (new bytes or files); no effect on the package",
+    });
   }
 
   const skip = new Set([...reachableSchemas(before), ...reachableSchemas(after)]);
@@ -513,7 +558,14 @@ export function classifyEndpoint(endpoint: string, before: JsonObject | null, af
     if (leaf.startsWith("x-")) changes.push({ endpoint, path, kind: "spec-changed", bump: "none", message: "annotation changed; no effect on the package" });
     else if (leaf === "example" || leaf === "examples") changes.push({ endpoint, path, kind: "example-changed", bump: "patch", message: "example changed" });
     else if (DOC_KEYS.has(leaf)) changes.push({ endpoint, path, kind: "description-changed", bump: "patch", message: `${leaf} changed` });
-    else changes.push({ endpoint, path, kind: "spec-changed", bump: "patch", message: "changed outside Input/Output (queue routes, parameters or shared schemas); review it" });
+    else
+      changes.push({
+        endpoint,
+        path,
+        kind: "spec-changed",
+        bump: "patch",
+        message: "changed outside Input/Output (queue routes, parameters or shared schemas); review it",
+      });
   }
   return sortChanges(changes);
 }

@@ -23,7 +23,9 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
       const started = performance.now();
       const run = await runPipeline(root, command, { force: flags.includes("--force") });
       if (run.upToDate) {
-        console.log(`${command}: up to date — no input or generated file changed since the last run (${Math.round(performance.now() - started)} ms; --force regenerates)`);
+        console.log(
+          `${command}: up to date — no input or generated file changed since the last run (${Math.round(performance.now() - started)} ms; --force regenerates)`,
+        );
         return 0;
       }
       const { plan, changed } = run;
@@ -31,7 +33,8 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
       if (!quiet) for (const line of normalized.log) console.log(line);
       for (const line of formatRegenerationReport(endpoints)) console.log(line);
       if (command === "normalize") {
-        for (const item of removed.filter((r) => r.specPath)) console.log(`${item.specPath}: no source describes ${item.id} any more; \`pnpm generate\` deprecates its package`);
+        for (const item of removed.filter((r) => r.specPath))
+          console.log(`${item.specPath}: no source describes ${item.id} any more; \`pnpm generate\` deprecates its package`);
       }
       const ms = Math.round(performance.now() - started);
       console.log(`${command}: ${normalized.endpoints.length} endpoints, ${outputs.length} files, ${changed.length} changed (${ms} ms)`);

@@ -53,7 +53,10 @@ export async function generateTypes(endpoint: NormalizedEndpoint): Promise<strin
     silent: true,
   });
   // openapi-typescript indents continuation lines of `summary`; the range tags want their own lines.
-  const text = astToString(ast).replace(/^(\s*)\*\s{5}(@(?:minimum|maximum|exclusiveMinimum|exclusiveMaximum|minLength|maxLength|minItems|maxItems) )/gm, "$1* $2");
+  const text = astToString(ast).replace(
+    /^(\s*)\*\s{5}(@(?:minimum|maximum|exclusiveMinimum|exclusiveMaximum|minLength|maxLength|minItems|maxItems) )/gm,
+    "$1* $2",
+  );
   return `${header(endpoint)}${text}`;
 }
 
@@ -271,7 +274,11 @@ export async function generatePackage(e: NormalizedEndpoint): Promise<GeneratedF
     },
     { path: `${dir}/README.md`, content: renderReadme(e, header(e, "<!--").replace(/\n$/, " -->\n")), mode: "always" },
     { path: `${dir}/package.json`, content: `${JSON.stringify(packageJson(e, specHash), null, 2)}\n`, mode: "merge" },
-    { path: `${dir}/src/index.ts`, content: `// Hand-written additions go here; the generated API is re-exported as is.\nexport * from "./generated/index.js";\n`, mode: "once" },
+    {
+      path: `${dir}/src/index.ts`,
+      content: `// Hand-written additions go here; the generated API is re-exported as is.\nexport * from "./generated/index.js";\n`,
+      mode: "once",
+    },
     { path: `${dir}/tsconfig.json`, content: SCAFFOLD_TSCONFIG, mode: "once" },
     { path: `${dir}/tsconfig.build.json`, content: SCAFFOLD_TSCONFIG_BUILD, mode: "once" },
   ];

@@ -112,7 +112,8 @@ export function describedPaths(file: string, text: string, format: SourceFormat)
   if (format === "docs-page") return [extractDocsPage(file, text).path];
   const extracted = extractSpec(file, text, format);
   const parsed: unknown = repairYaml(file, extracted.text, extracted.firstLine).document.toJS({ maxAliasCount: 100 });
-  if (!isObject(parsed) || !isObject(parsed.paths)) throw new ImportError(`${file}: not an OpenAPI document (no \`paths\`); pass --format if it was guessed wrong`);
+  if (!isObject(parsed) || !isObject(parsed.paths))
+    throw new ImportError(`${file}: not an OpenAPI document (no \`paths\`); pass --format if it was guessed wrong`);
   const paths = parsed.paths;
   return Object.keys(paths)
     .filter((p) => isObject(paths[p]) && isObject(paths[p].post) && !p.includes("/requests/{"))
@@ -127,8 +128,12 @@ function defaultName(input: string, paths: string[], format: SourceFormat): stri
       // Not an /{owner}/{app} path: named after the file below.
     }
   }
-  const last = isUrl(input) ? new URL(input).pathname.split("/").filter(Boolean).at(-1) ?? "document" : basename(input);
-  const stem = last.replace(/\.[A-Za-z0-9.]+$/, "").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "") || "document";
+  const last = isUrl(input) ? (new URL(input).pathname.split("/").filter(Boolean).at(-1) ?? "document") : basename(input);
+  const stem =
+    last
+      .replace(/\.[A-Za-z0-9.]+$/, "")
+      .replace(/[^A-Za-z0-9._-]+/g, "-")
+      .replace(/^[^A-Za-z0-9]+/, "") || "document";
   return `${stem}${EXTENSION[format]}`;
 }
 
@@ -155,10 +160,10 @@ function provenanceText(existing: string | null, provider: string, name: string,
   return doc.toString({ lineWidth: 0 });
 }
 
-
 export async function importSource(root: string, request: ImportRequest, deps: ImportDeps = {}): Promise<ImportResult> {
   const { provider } = request;
-  if (!PROVIDER_NAME.test(provider)) throw new ImportError(`--provider "${provider}": use lowercase letters, digits and dashes (it names the folder specs/sources/<provider>/)`);
+  if (!PROVIDER_NAME.test(provider))
+    throw new ImportError(`--provider "${provider}": use lowercase letters, digits and dashes (it names the folder specs/sources/<provider>/)`);
   if (request.format !== undefined && !FORMATS.includes(request.format)) {
     throw new ImportError(`--format "${request.format}": expected one of ${FORMATS.join(", ")}`);
   }
@@ -173,7 +178,8 @@ export async function importSource(root: string, request: ImportRequest, deps: I
   const paths = describedPaths(request.input, text, format);
   if (paths.length === 0) throw new ImportError(`${request.input}: describes no endpoint (no POST route); is it the right document?`);
   const name = request.name ?? defaultName(request.input, paths, format);
-  if (!FILE_NAME.test(name) || name === PROVENANCE_FILE) throw new ImportError(`--name "${name}": use letters, digits, dots, dashes and underscores, and not ${PROVENANCE_FILE}`);
+  if (!FILE_NAME.test(name) || name === PROVENANCE_FILE)
+    throw new ImportError(`--name "${name}": use letters, digits, dots, dashes and underscores, and not ${PROVENANCE_FILE}`);
 
   const dir = `specs/sources/${provider}`;
   const file = `${dir}/${name}`;
@@ -196,7 +202,9 @@ export async function importSource(root: string, request: ImportRequest, deps: I
   const status = previous === undefined ? "added" : previous.sha256 === digest && previous.format === format ? "unchanged" : "updated";
   const entry = { origin: status === "unchanged" && request.origin === undefined ? previous!.origin : origin, format, sha256: digest };
   const imported: SourceFile = { file, provider: provenance ? provenance.provider : provider, format, origin: entry.origin, content: text };
-  const sources = [...current.filter((s) => s.file !== file && !replaced.some((r) => s.file === `${dir}/${r}`)), imported].sort((a, b) => a.file.localeCompare(b.file));
+  const sources = [...current.filter((s) => s.file !== file && !replaced.some((r) => s.file === `${dir}/${r}`)), imported].sort((a, b) =>
+    a.file.localeCompare(b.file),
+  );
 
   const { endpoints } = await normalize(root, { sources });
   const described: ImportedEndpoint[] = [];
@@ -220,11 +228,24 @@ export async function importSource(root: string, request: ImportRequest, deps: I
     root,
     [
       { path: file, content: text },
-      { path: provenancePath, content: status === "unchanged" && replaced.length === 0 ? existingProvenance! : provenanceText(existingProvenance, provider, name, entry, replaced) },
+      {
+        path: provenancePath,
+        content: status === "unchanged" && replaced.length === 0 ? existingProvenance! : provenanceText(existingProvenance, provider, name, entry, replaced),
+      },
     ],
     replaced.map((r) => `${dir}/${r}`),
   );
-  return { file, format, origin: entry.origin, sha256: digest, status, replaced: replaced.map((r) => `${dir}/${r}`), endpoints: described, noLongerDescribed, written };
+  return {
+    file,
+    format,
+    origin: entry.origin,
+    sha256: digest,
+    status,
+    replaced: replaced.map((r) => `${dir}/${r}`),
+    endpoints: described,
+    noLongerDescribed,
+    written,
+  };
 }
 
 export function formatImportReport(result: ImportResult): string[] {

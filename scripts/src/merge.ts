@@ -51,10 +51,7 @@ function providerFor(origin: string, fallback: string | null, providers: Record<
   return [name, { url: origin, auth: "bearer", description: `${name} (Authorization: Bearer <token>)` }];
 }
 
-export function mergeEndpoint(
-  sources: EndpointSource[],
-  providers: Record<string, Provider>,
-): { doc: JsonObject; conflicts: Conflict[] } {
+export function mergeEndpoint(sources: EndpointSource[], providers: Record<string, Provider>): { doc: JsonObject; conflicts: Conflict[] } {
   const openapi = sources.filter((s) => s.doc !== null);
   if (openapi.length === 0) {
     throw new Error(`${sources.map((s) => s.file).join(", ")}: docs pages alone do not make an endpoint; an OpenAPI source is needed`);

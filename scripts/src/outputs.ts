@@ -20,7 +20,6 @@ export interface PlannedOutput {
   content: string;
 }
 
-
 export interface OutputPlan {
   outputs: PlannedOutput[];
   normalized: NormalizeResult;

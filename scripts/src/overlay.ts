@@ -93,7 +93,10 @@ export function applyOverlay(file: string, doc: JsonObject, overlay: OverlayDocu
   overlay.actions.forEach((action, i) => {
     const matches = JSONPath({ path: action.target, json: doc, resultType: "all", wrap: true }) as Match[];
     if (matches.length === 0) {
-      throw new OverlayError(file, `actions[${i}] (${action.target}) matches nothing in the merged document — the vendor spec may have changed; update or remove this action`);
+      throw new OverlayError(
+        file,
+        `actions[${i}] (${action.target}) matches nothing in the merged document — the vendor spec may have changed; update or remove this action`,
+      );
     }
     // Remove from the end so array indices stay valid.
     for (const match of [...matches].reverse()) {

@@ -19,9 +19,7 @@ export function typeLabel(doc: JsonObject, node: Json | undefined): string {
   }
   if (Array.isArray(schema.enum)) return schema.enum.map((v) => `\`${JSON.stringify(v)}\``).join(" \\| ");
   const types = Array.isArray(schema.type) ? schema.type : [schema.type ?? "any"];
-  return types
-    .map((t) => (t === "array" ? `${typeLabel(doc, schema.items)}[]` : String(t)))
-    .join(" \\| ");
+  return types.map((t) => (t === "array" ? `${typeLabel(doc, schema.items)}[]` : String(t))).join(" \\| ");
 }
 
 function range(schema: JsonObject): string {
@@ -56,9 +54,7 @@ export function renderReadme(e: NormalizedEndpoint, header: string): string {
   const schemas = (doc.components as JsonObject).schemas as JsonObject;
   const example = requestExample(doc, names.submitPath);
   const input = schemas.Input as JsonObject;
-  const minimal = Object.fromEntries(
-    (Array.isArray(input.required) ? input.required : []).map((k) => [String(k), example[String(k)] ?? ""]),
-  );
+  const minimal = Object.fromEntries((Array.isArray(input.required) ? input.required : []).map((k) => [String(k), example[String(k)] ?? ""]));
   const servers = (Array.isArray(doc.servers) ? doc.servers : []).filter(isObject);
   const otherSchemas = Object.keys(schemas).filter((n) => !["Input", "Output"].includes(n) && !n.startsWith("Queue") && !/Error|Cancel/.test(n));
   return `${header}# ${names.packageName}

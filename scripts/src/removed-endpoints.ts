@@ -4,7 +4,7 @@
  * package.json gets npm's `deprecated` message and its README a note, and it stays in the
  * workspace. Only the stale normalized spec goes (it is generated; nothing produces it now).
  */
-import { readdir, } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { endpointIdOf } from "./classify.js";
@@ -42,7 +42,6 @@ async function listDir(path: string): Promise<string[]> {
   }
 }
 
-
 function parseJsonFile(file: string, text: string): JsonObject {
   try {
     const value: unknown = JSON.parse(text);
@@ -59,7 +58,16 @@ export async function findRemovedEndpoints(root: string, liveSlugs: ReadonlySet<
   const entry = (slug: string): RemovedEndpoint => {
     const existing = removed.get(slug);
     if (existing) return existing;
-    const created: RemovedEndpoint = { slug, id: slug, packageName: `@fluxkit/${slug}`, specPath: null, specYaml: null, packageDir: null, alreadyDeprecated: false, lastSpecHash: null };
+    const created: RemovedEndpoint = {
+      slug,
+      id: slug,
+      packageName: `@fluxkit/${slug}`,
+      specPath: null,
+      specYaml: null,
+      packageDir: null,
+      alreadyDeprecated: false,
+      lastSpecHash: null,
+    };
     removed.set(slug, created);
     return created;
   };

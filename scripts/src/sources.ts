@@ -57,7 +57,10 @@ export async function readProvenance(root: string, provider: string): Promise<Pr
 
 export async function loadSources(root: string): Promise<SourceFile[]> {
   const base = join(root, "specs/sources");
-  const providers = (await readdir(base, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const providers = (await readdir(base, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   const sources: SourceFile[] = [];
   for (const dir of providers) {
     const provenance = await readProvenance(root, dir);

@@ -41,7 +41,10 @@ export async function specsAtRef(root: string, ref: string): Promise<SpecSet> {
   }
   const listed = await git(root, ["ls-tree", "--name-only", ref, `${NORMALIZED_DIR}/`]);
   const specs: SpecSet = new Map();
-  for (const path of listed.split("\n").filter((p) => p.endsWith(".yaml")).sort()) {
+  for (const path of listed
+    .split("\n")
+    .filter((p) => p.endsWith(".yaml"))
+    .sort()) {
     specs.set(path.slice(NORMALIZED_DIR.length + 1, -".yaml".length), await git(root, ["show", `${ref}:${path}`]));
   }
   return specs;

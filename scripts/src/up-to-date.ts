@@ -30,7 +30,10 @@ interface RunRecord {
 async function filesUnder(dir: string): Promise<string[]> {
   try {
     const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-    return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name))
+      .sort();
   } catch {
     return [];
   }
@@ -43,7 +46,11 @@ async function generatorFingerprint(): Promise<string> {
   if (generatorHash !== undefined) return generatorHash;
   const hash = createHash("sha256");
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const file of await filesUnder(here)) hash.update(`${relative(here, file)}\0`).update(await readFile(file)).update("\0");
+  for (const file of await filesUnder(here))
+    hash
+      .update(`${relative(here, file)}\0`)
+      .update(await readFile(file))
+      .update("\0");
   const require = createRequire(import.meta.url);
   for (const name of GENERATOR_LIBRARIES) {
     const { version } = JSON.parse(await readFile(require.resolve(`${name}/package.json`), "utf8")) as { version: string };

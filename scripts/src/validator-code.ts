@@ -16,7 +16,10 @@ function stripForValidation(value: Json): Json {
   const out: JsonObject = {};
   for (const [key, child] of Object.entries(value)) {
     if (DOC_ONLY.has(key) || key.startsWith("x-")) continue;
-    out[key] = key === "properties" && isObject(child) ? Object.fromEntries(Object.entries(child).map(([k, v]) => [k, stripForValidation(v)])) : stripForValidation(child);
+    out[key] =
+      key === "properties" && isObject(child)
+        ? Object.fromEntries(Object.entries(child).map(([k, v]) => [k, stripForValidation(v)]))
+        : stripForValidation(child);
   }
   return out;
 }
@@ -47,7 +50,9 @@ export function inputJsonSchema(doc: JsonObject, options: { keepDocs?: boolean }
     Array.isArray(node)
       ? node.map(rewrite)
       : isObject(node)
-        ? Object.fromEntries(Object.entries(node).map(([k, v]) => [k, k === "$ref" && typeof v === "string" ? v.replace("#/components/schemas/", "#/$defs/") : rewrite(v)]))
+        ? Object.fromEntries(
+            Object.entries(node).map(([k, v]) => [k, k === "$ref" && typeof v === "string" ? v.replace("#/components/schemas/", "#/$defs/") : rewrite(v)]),
+          )
         : node;
   const $defs: JsonObject = {};
   for (const name of [...needed].sort()) $defs[name] = strip(rewrite(schemas[name]!));

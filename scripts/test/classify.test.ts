@@ -7,8 +7,16 @@ function spec(schemas: JsonObject, servers: string[] = ["https://api.chainhub.te
   return { openapi: "3.1.0", info: { title: "fal-ai/x", version: "1.0.0" }, servers: servers.map((url) => ({ url })), paths: {}, components: { schemas } };
 }
 
-const INPUT: JsonObject = { type: "object", required: ["prompt"], properties: { prompt: { type: "string" }, steps: { type: "integer", minimum: 1, maximum: 50 } } };
-const OUTPUT: JsonObject = { type: "object", required: ["images"], properties: { images: { type: "array", items: { $ref: "#/components/schemas/Image" } }, seed: { type: "integer" } } };
+const INPUT: JsonObject = {
+  type: "object",
+  required: ["prompt"],
+  properties: { prompt: { type: "string" }, steps: { type: "integer", minimum: 1, maximum: 50 } },
+};
+const OUTPUT: JsonObject = {
+  type: "object",
+  required: ["images"],
+  properties: { images: { type: "array", items: { $ref: "#/components/schemas/Image" } }, seed: { type: "integer" } },
+};
 const IMAGE: JsonObject = { type: "object", required: ["url"], properties: { url: { type: "string" }, width: { type: "integer" } } };
 const base = () => spec({ Input: structuredClone(INPUT), Output: structuredClone(OUTPUT), Image: structuredClone(IMAGE) });
 
@@ -28,48 +36,69 @@ describe("classifyEndpoint", () => {
   });
 
   it("Output, through a $ref: new field minor, removed field major, changed type major", () => {
-    expect(classify((d) => {
-      props(d, "Image").content_type = { type: "string" };
-    })).toEqual([["minor", "field-added", "Output.images[].content_type"]]);
-    expect(classify((d) => {
-      delete props(d, "Output").seed;
-    })).toEqual([["major", "field-removed", "Output.seed"]]);
-    expect(classify((d) => {
-      props(d, "Image").width = { type: "string" };
-    })).toEqual([["major", "type-changed", "Output.images[].width"]]);
-    expect(classify((d) => {
-      (schemas(d).Output as JsonObject).required = [];
-    })).toEqual([["major", "field-now-optional", "Output.images"]]);
+    expect(
+      classify((d) => {
+        props(d, "Image").content_type = { type: "string" };
+      }),
+    ).toEqual([["minor", "field-added", "Output.images[].content_type"]]);
+    expect(
+      classify((d) => {
+        delete props(d, "Output").seed;
+      }),
+    ).toEqual([["major", "field-removed", "Output.seed"]]);
+    expect(
+      classify((d) => {
+        props(d, "Image").width = { type: "string" };
+      }),
+    ).toEqual([["major", "type-changed", "Output.images[].width"]]);
+    expect(
+      classify((d) => {
+        (schemas(d).Output as JsonObject).required = [];
+      }),
+    ).toEqual([["major", "field-now-optional", "Output.images"]]);
   });
 
   it("what does not change the TypeScript types or the validator: no bump", () => {
     // integer and number are both `number`; outputs are not validated.
-    expect(classify((d) => {
-      props(d, "Output").seed = { type: "number" };
-    })).toEqual([["none", "type-changed", "Output.seed"]]);
-    expect(classify((d) => {
-      (d.info as JsonObject)["x-fluxkit-sources"] = [{ file: "a", sha256: "b" }];
-    })).toEqual([["none", "provenance-changed", "info.x-fluxkit-sources"]]);
+    expect(
+      classify((d) => {
+        props(d, "Output").seed = { type: "number" };
+      }),
+    ).toEqual([["none", "type-changed", "Output.seed"]]);
+    expect(
+      classify((d) => {
+        (d.info as JsonObject)["x-fluxkit-sources"] = [{ file: "a", sha256: "b" }];
+      }),
+    ).toEqual([["none", "provenance-changed", "info.x-fluxkit-sources"]]);
     // An output range is documentation only.
-    expect(classify((d) => {
-      props(d, "Image").width = { type: "integer", minimum: 1 };
-    })).toEqual([["patch", "range-narrowed", "Output.images[].width"]]);
+    expect(
+      classify((d) => {
+        props(d, "Image").width = { type: "integer", minimum: 1 };
+      }),
+    ).toEqual([["patch", "range-narrowed", "Output.images[].width"]]);
   });
 
   it("Input types: widening minor (integer → number), narrowing major (number → integer, nullable dropped)", () => {
-    expect(classify((d) => {
-      props(d, "Input").steps = { type: "number", minimum: 1, maximum: 50 };
-    })).toEqual([["minor", "type-widened", "Input.steps"]]);
-    expect(classify((d) => {
-      props(d, "Input").prompt = { type: ["string", "null"] };
-    })).toEqual([["minor", "type-widened", "Input.prompt"]]);
+    expect(
+      classify((d) => {
+        props(d, "Input").steps = { type: "number", minimum: 1, maximum: 50 };
+      }),
+    ).toEqual([["minor", "type-widened", "Input.steps"]]);
+    expect(
+      classify((d) => {
+        props(d, "Input").prompt = { type: ["string", "null"] };
+      }),
+    ).toEqual([["minor", "type-widened", "Input.prompt"]]);
     const before = base();
     props(before, "Input").prompt = { type: ["string", "null"] };
     expect(classifyEndpoint("fal-ai/x", before, base()).map((c) => [c.bump, c.kind, c.path])).toEqual([["major", "type-narrowed", "Input.prompt"]]);
   });
 
   it("unions: a new variant is minor, a dropped one major, a change inside a named variant is located", () => {
-    const union = (extra: JsonObject[] = []) => ({ anyOf: [{ $ref: "#/components/schemas/Preset" }, { $ref: "#/components/schemas/Size" }, ...extra], default: "square" });
+    const union = (extra: JsonObject[] = []) => ({
+      anyOf: [{ $ref: "#/components/schemas/Preset" }, { $ref: "#/components/schemas/Size" }, ...extra],
+      default: "square",
+    });
     const withUnion = (size: JsonObject, extra: JsonObject[] = []) => {
       const d = base();
       props(d, "Input").image_size = union(extra);
@@ -92,11 +121,18 @@ describe("classifyEndpoint", () => {
   });
 
   it("servers and descriptions are patch; a recursive schema does not loop", () => {
-    const moved = spec({ Input: structuredClone(INPUT), Output: structuredClone(OUTPUT), Image: structuredClone(IMAGE) }, ["https://api.chainhub.tech", "https://www.kkiai.com"]);
-    expect(classifyEndpoint("fal-ai/x", base(), moved).map((c) => [c.bump, c.kind, c.message])).toEqual([["patch", "servers-changed", "server https://www.kkiai.com added"]]);
-    expect(classify((d) => {
-      (props(d, "Input").prompt as JsonObject).description = "What to draw";
-    })).toEqual([["patch", "description-changed", "Input.prompt"]]);
+    const moved = spec({ Input: structuredClone(INPUT), Output: structuredClone(OUTPUT), Image: structuredClone(IMAGE) }, [
+      "https://api.chainhub.tech",
+      "https://www.kkiai.com",
+    ]);
+    expect(classifyEndpoint("fal-ai/x", base(), moved).map((c) => [c.bump, c.kind, c.message])).toEqual([
+      ["patch", "servers-changed", "server https://www.kkiai.com added"],
+    ]);
+    expect(
+      classify((d) => {
+        (props(d, "Input").prompt as JsonObject).description = "What to draw";
+      }),
+    ).toEqual([["patch", "description-changed", "Input.prompt"]]);
 
     const tree = (leaf: string) => {
       const d = base();

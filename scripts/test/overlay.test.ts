@@ -9,12 +9,18 @@ const why = { description: "because", "x-source": "somewhere" };
 describe("overlays", () => {
   it("merges updates into objects, appends to arrays, removes by filter", () => {
     const doc = base();
-    applyOverlay("o.yaml", doc, overlay([
-      { target: "$.components.schemas.Input.properties.f.enum[?(@ === 'default')]", remove: true, ...why },
-      { target: "$.components.schemas.Input.properties.f.enum", update: "webp", ...why },
-      { target: "$.components.schemas.Input.properties", update: { seed: { type: "integer" } }, ...why },
-    ]));
-    expect(doc).toEqual({ components: { schemas: { Input: { properties: { f: { type: "string", enum: ["png", "jpeg", "webp"] }, seed: { type: "integer" } } } } } });
+    applyOverlay(
+      "o.yaml",
+      doc,
+      overlay([
+        { target: "$.components.schemas.Input.properties.f.enum[?(@ === 'default')]", remove: true, ...why },
+        { target: "$.components.schemas.Input.properties.f.enum", update: "webp", ...why },
+        { target: "$.components.schemas.Input.properties", update: { seed: { type: "integer" } }, ...why },
+      ]),
+    );
+    expect(doc).toEqual({
+      components: { schemas: { Input: { properties: { f: { type: "string", enum: ["png", "jpeg", "webp"] }, seed: { type: "integer" } } } } },
+    });
   });
 
   it("fails on an action that matches nothing, naming it", () => {

@@ -93,7 +93,10 @@ describe("pipeline failures write nothing", () => {
 
   it("an overlay for an endpoint no source describes", async () => {
     const root = await repo();
-    await writeFile(join(root, "specs/overlays/flux-pro.overlay.yaml"), "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n  - {target: $.info, description: d, x-source: s, update: {x: 1}}\n");
+    await writeFile(
+      join(root, "specs/overlays/flux-pro.overlay.yaml"),
+      "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n  - {target: $.info, description: d, x-source: s, update: {x: 1}}\n",
+    );
     await expectFailsCleanly(root, /flux-pro\.overlay\.yaml: applies to flux-pro, which no source describes/);
   });
 
@@ -102,7 +105,10 @@ describe("pipeline failures write nothing", () => {
     const yaml = (steps: string) =>
       `openapi: 3.0.1\ninfo: {title: '', version: 1.0.0}\nservers: [{url: 'https://api.chainhub.tech'}]\npaths:\n  /fal-ai/flux-lora:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema:\n              type: object\n              required: [prompt]\n              properties:\n                prompt: {type: string}\n                num_inference_steps: {type: integer, maximum: ${steps}}\n      responses: {'200': {description: ''}}\n`;
     await replaceSource(root, "kkiai", "flux-lora.yaml", yaml("12"), "yaml");
-    await expectFailsCleanly(root, /fal-ai\/flux-lora: sources disagree and no overlay decides:\n\s+\/components\/schemas\/Input\/properties\/num_inference_steps\/maximum/);
+    await expectFailsCleanly(
+      root,
+      /fal-ai\/flux-lora: sources disagree and no overlay decides:\n\s+\/components\/schemas\/Input\/properties\/num_inference_steps\/maximum/,
+    );
   });
 });
 
@@ -144,7 +150,9 @@ describe("conflicts resolved by an overlay", () => {
       );
       const { endpoints } = await normalize(root);
       const lora = endpoints.find((e) => e.names.slug === "flux-lora")!;
-      expect(((((lora.doc.components as JsonObject).schemas as JsonObject).Input as JsonObject).properties as JsonObject).num_inference_steps).toMatchObject({ maximum: 50 });
+      expect(((((lora.doc.components as JsonObject).schemas as JsonObject).Input as JsonObject).properties as JsonObject).num_inference_steps).toMatchObject({
+        maximum: 50,
+      });
       expect((lora.doc.servers as JsonObject[]).map((s) => s["x-fluxkit-provider"])).toEqual(["chainhub", "kkiai", "fal"]);
     } finally {
       await rm(root, { recursive: true, force: true });

@@ -47,7 +47,9 @@ async function changesets(root: string): Promise<string[]> {
 const LORA = "flux-lora.apifox.md";
 
 /** Edit chainhub's flux-lora document, regenerate, and return what happened to flux-lora. */
-async function changeLora(edit: (doc: string) => string): Promise<{ root: string; lora: EndpointRegeneration; changeset: string | null; all: EndpointRegeneration[] }> {
+async function changeLora(
+  edit: (doc: string) => string,
+): Promise<{ root: string; lora: EndpointRegeneration; changeset: string | null; all: EndpointRegeneration[] }> {
   const root = await generatedRepo();
   const original = await readFile(join(root, "specs/sources/chainhub", LORA), "utf8");
   const edited = edit(original);
@@ -56,7 +58,10 @@ async function changeLora(edit: (doc: string) => string): Promise<{ root: string
   const all = await generate(root);
   const lora = all.find((e) => e.slug === "flux-lora")!;
   const files = await changesets(root);
-  expect(files.every((f) => f.startsWith("flux-lora-")), `only flux-lora has a changeset: ${files.join(", ")}`).toBe(true);
+  expect(
+    files.every((f) => f.startsWith("flux-lora-")),
+    `only flux-lora has a changeset: ${files.join(", ")}`,
+  ).toBe(true);
   const changeset = lora.changeset ? await readFile(join(root, lora.changeset.path), "utf8") : null;
   return { root, lora, changeset, all };
 }
@@ -66,7 +71,12 @@ const has = (changes: SpecChange[], bump: string, kind: ChangeKind, path: string
 
 describe("regeneration scenarios (flux-lora from chainhub)", () => {
   it("add an optional input field: minor", async () => {
-    const { lora, changeset, all } = await changeLora((d) => d.replace("                  description: Prompt words\n", "                  description: Prompt words\n                negative_prompt:\n                  type: string\n"));
+    const { lora, changeset, all } = await changeLora((d) =>
+      d.replace(
+        "                  description: Prompt words\n",
+        "                  description: Prompt words\n                negative_prompt:\n                  type: string\n",
+      ),
+    );
     expect(lora).toMatchObject({ status: "changed", bump: "minor" });
     expect(pick(lora.changes)).toEqual([["minor", "field-added", "Input.negative_prompt"]]);
     expect(changeset).toBe(
@@ -83,8 +93,14 @@ describe("regeneration scenarios (flux-lora from chainhub)", () => {
   it("add a required input field: major", async () => {
     const { lora, changeset } = await changeLora((d) =>
       d
-        .replace("                  description: Prompt words\n", "                  description: Prompt words\n                negative_prompt:\n                  type: string\n")
-        .replace("              required:\n                - prompt\n", "              required:\n                - prompt\n                - negative_prompt\n"),
+        .replace(
+          "                  description: Prompt words\n",
+          "                  description: Prompt words\n                negative_prompt:\n                  type: string\n",
+        )
+        .replace(
+          "              required:\n                - prompt\n",
+          "              required:\n                - prompt\n                - negative_prompt\n",
+        ),
     );
     expect(lora.bump).toBe("major");
     expect(pick(lora.changes)).toEqual([["major", "field-added", "Input.negative_prompt"]]);
@@ -93,12 +109,16 @@ describe("regeneration scenarios (flux-lora from chainhub)", () => {
   });
 
   it("an optional input becomes required: major", async () => {
-    const { lora } = await changeLora((d) => d.replace("              required:\n                - prompt\n", "              required:\n                - prompt\n                - num_images\n"));
+    const { lora } = await changeLora((d) =>
+      d.replace("              required:\n                - prompt\n", "              required:\n                - prompt\n                - num_images\n"),
+    );
     expect(pick(lora.changes)).toEqual([["major", "field-now-required", "Input.num_images"]]);
   });
 
   it("remove an input field: major", async () => {
-    const { lora, changeset } = await changeLora((d) => d.replace("                guidance_scale:\n                  type: number\n                  description: Range value: 0-35\n", ""));
+    const { lora, changeset } = await changeLora((d) =>
+      d.replace("                guidance_scale:\n                  type: number\n                  description: Range value: 0-35\n", ""),
+    );
     expect(lora.bump).toBe("major");
     expect(pick(lora.changes)).toEqual([["major", "field-removed", "Input.guidance_scale"]]);
     expect(changeset).toContain("- major: `Input.guidance_scale`: input field removed");
@@ -131,7 +151,9 @@ describe("regeneration scenarios (flux-lora from chainhub)", () => {
   });
 
   it("change a type: major", async () => {
-    const { lora, changeset } = await changeLora((d) => d.replace("                guidance_scale:\n                  type: number\n", "                guidance_scale:\n                  type: string\n"));
+    const { lora, changeset } = await changeLora((d) =>
+      d.replace("                guidance_scale:\n                  type: number\n", "                guidance_scale:\n                  type: string\n"),
+    );
     expect(lora.bump).toBe("major");
     has(lora.changes, "major", "type-changed", "Input.guidance_scale");
     expect(changeset).toContain("- major: `Input.guidance_scale`: type number → string");
@@ -166,7 +188,12 @@ describe("regeneration scenarios (flux-lora from chainhub)", () => {
     expect(await readFile(join(root, ".changeset", files[0]!), "utf8")).toBe(changeset);
 
     const other = await generatedRepo();
-    await replaceSource(other, "chainhub", LORA, (await readFile(join(other, "specs/sources/chainhub", LORA), "utf8")).replace("Range value: 1-50", "Range value: 1-30"));
+    await replaceSource(
+      other,
+      "chainhub",
+      LORA,
+      (await readFile(join(other, "specs/sources/chainhub", LORA), "utf8")).replace("Range value: 1-50", "Range value: 1-30"),
+    );
     await generate(other, "normalize");
     await generate(other, "generate");
     expect(await changesets(other)).toEqual(files);
@@ -234,7 +261,15 @@ describe("regeneration scenarios (endpoints appear and disappear)", () => {
       '---\n"@fluxkit/flux-schnell": minor\n---\n\nNew package for fal\'s `fal-ai/flux/schnell` endpoint, generated from `specs/normalized/flux-schnell.yaml` (sources: `specs/sources/acme/flux-schnell.yaml`).\n',
     );
     const files = (await listFiles(join(root, "packages/flux-schnell"))).map((f) => f.slice(root.length + 1));
-    for (const f of ["README.md", "package.json", "src/index.ts", "src/generated/openapi.ts", "src/generated/endpoint.ts", "src/generated/client.ts", "tsconfig.json"]) {
+    for (const f of [
+      "README.md",
+      "package.json",
+      "src/index.ts",
+      "src/generated/openapi.ts",
+      "src/generated/endpoint.ts",
+      "src/generated/client.ts",
+      "tsconfig.json",
+    ]) {
       expect(files).toContain(`packages/flux-schnell/${f}`);
     }
     // Type-check the new package as the workspace would: base tsconfig and openapi-fetch in reach.
@@ -259,7 +294,9 @@ describe("regeneration scenarios (endpoints appear and disappear)", () => {
     expect(await changesets(root)).toEqual([schnell.changeset!.path.slice(".changeset/".length)]);
     expect(schnell.changeset!.path).toMatch(/^\.changeset\/flux-schnell-removed-[0-9a-f]{8}\.md$/);
     const changeset = await readFile(join(root, schnell.changeset!.path), "utf8");
-    expect(changeset).toMatch(/^---\n"@fluxkit\/flux-schnell": major\n---\n\nDeprecated\. No vendor source describes the fal-ai\/flux\/schnell endpoint any more/);
+    expect(changeset).toMatch(
+      /^---\n"@fluxkit\/flux-schnell": major\n---\n\nDeprecated\. No vendor source describes the fal-ai\/flux\/schnell endpoint any more/,
+    );
 
     const pkg = JSON.parse(await readFile(join(root, "packages/flux-schnell/package.json"), "utf8"));
     expect(pkg.deprecated).toMatch(/^No vendor source describes the fal-ai\/flux\/schnell endpoint any more/);
@@ -284,7 +321,10 @@ describe("regeneration scenarios (endpoints appear and disappear)", () => {
     await generate(root);
     await rm(join(root, ".changeset"), { recursive: true });
     // The vendor publishes the endpoint under a new route, in a new document.
-    const moved = await importSource(root, { input: await writeDoc(join(root, "incoming"), "b.yaml", schnellDoc("/fal-ai/flux/schnell-v2")), provider: "acme" });
+    const moved = await importSource(root, {
+      input: await writeDoc(join(root, "incoming"), "b.yaml", schnellDoc("/fal-ai/flux/schnell-v2")),
+      provider: "acme",
+    });
     expect(moved.file).toBe("specs/sources/acme/flux-schnell-v2.yaml");
     expect(moved.replaced).toEqual([]);
     expect(moved.endpoints.map((e) => [e.id, e.status])).toEqual([["fal-ai/flux/schnell-v2", "new"]]);
@@ -324,7 +364,9 @@ describe("specs:import", () => {
     const broken = (await readFile(join(root, "specs/sources/chainhub", LORA), "utf8")).replace("  title: ''", "  title: [unclosed");
     const incoming = await writeDoc(join(root, "incoming"), "export.md", broken);
     const before = await Promise.all((await listFiles(root)).map(async (f) => [f, await readFile(f, "utf8")]));
-    await expect(importSource(root, { input: incoming, provider: "chainhub" })).rejects.toThrow(/incoming\/export\.md:\d+: YAML does not parse and cannot be repaired safely/);
+    await expect(importSource(root, { input: incoming, provider: "chainhub" })).rejects.toThrow(
+      /incoming\/export\.md:\d+: YAML does not parse and cannot be repaired safely/,
+    );
     const after = await Promise.all((await listFiles(root)).map(async (f) => [f, await readFile(f, "utf8")]));
     expect(after).toEqual(before);
   });
@@ -342,13 +384,21 @@ describe("specs:import", () => {
   it("a new version of a recorded document: updated in place, provenance comments kept, changes reported", async () => {
     const root = await generatedRepo();
     const changed = (await readFile(join(root, "specs/sources/chainhub", LORA), "utf8")).replace("Range value: 1-50", "Range value: 1-30");
-    const result = await importSource(root, { input: await writeDoc(join(root, "incoming"), "003_new.txt", changed), provider: "chainhub", origin: "vendor export, received as 003_new.txt" });
+    const result = await importSource(root, {
+      input: await writeDoc(join(root, "incoming"), "003_new.txt", changed),
+      provider: "chainhub",
+      origin: "vendor export, received as 003_new.txt",
+    });
     expect(result).toMatchObject({ file: "specs/sources/chainhub/flux-lora.apifox.md", format: "apifox-markdown", status: "updated", replaced: [] });
     expect(result.endpoints).toEqual([expect.objectContaining({ id: "fal-ai/flux-lora", status: "changed", bump: "major" })]);
     expect(await readFile(join(root, result.file), "utf8")).toBe(changed);
     const provenance = await readFile(join(root, "specs/sources/chainhub/provenance.yaml"), "utf8");
     expect(provenance).toMatch(/^# Where each file in this folder came from/);
-    expect((parse(provenance) as { files: Record<string, unknown> }).files[LORA]).toEqual({ origin: "vendor export, received as 003_new.txt", format: "apifox-markdown", sha256: result.sha256 });
+    expect((parse(provenance) as { files: Record<string, unknown> }).files[LORA]).toEqual({
+      origin: "vendor export, received as 003_new.txt",
+      format: "apifox-markdown",
+      sha256: result.sha256,
+    });
     // The pipeline accepts what the import recorded.
     await expect(planRegeneration(root, "generate")).resolves.toBeDefined();
 
@@ -360,7 +410,8 @@ describe("specs:import", () => {
   it("a URL: fetched when a network exists, a clear error when not", async () => {
     const root = await generatedRepo();
     const url = "https://vendor.example/exports/schnell.yaml";
-    const offline = (() => Promise.reject(Object.assign(new TypeError("fetch failed"), { cause: new Error("getaddrinfo ENOTFOUND vendor.example") }))) as typeof fetch;
+    const offline = (() =>
+      Promise.reject(Object.assign(new TypeError("fetch failed"), { cause: new Error("getaddrinfo ENOTFOUND vendor.example") }))) as typeof fetch;
     await expect(importSource(root, { input: url, provider: "acme" }, { fetch: offline })).rejects.toThrow(
       "https://vendor.example/exports/schnell.yaml: cannot fetch (getaddrinfo ENOTFOUND vendor.example). Without a network, download the document and import the file instead.",
     );
@@ -377,11 +428,21 @@ describe("specs:import", () => {
 describe("specs:diff against a git ref", () => {
   it("reports each endpoint's changes and bumps against the committed specs", async () => {
     const root = await generatedRepo();
-    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", ...args], { cwd: root, stdio: "pipe", encoding: "utf8" });
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", ...args], {
+        cwd: root,
+        stdio: "pipe",
+        encoding: "utf8",
+      });
     git("init", "-q");
     git("add", "specs");
     git("commit", "-qm", "base");
-    await replaceSource(root, "chainhub", LORA, (await readFile(join(root, "specs/sources/chainhub", LORA), "utf8")).replace("Range value: 1-50", "Range value: 1-30"));
+    await replaceSource(
+      root,
+      "chainhub",
+      LORA,
+      (await readFile(join(root, "specs/sources/chainhub", LORA), "utf8")).replace("Range value: 1-50", "Range value: 1-30"),
+    );
     await importSource(root, { input: await writeDoc(join(root, "incoming"), "a.yaml", schnellDoc()), provider: "acme" });
     await generate(root);
 

@@ -83,7 +83,7 @@ describe("prose-constraints", () => {
 
   it("keeps a constraint the schema states and reports the disagreement", () => {
     const doc = endpointDoc();
-    const schema = ((((doc.paths as JsonObject)["/fal-ai/flux-lora/image-to-image"] as JsonObject).post as JsonObject).requestBody as JsonObject);
+    const schema = (((doc.paths as JsonObject)["/fal-ai/flux-lora/image-to-image"] as JsonObject).post as JsonObject).requestBody as JsonObject;
     const props = (((schema.content as JsonObject)["application/json"] as JsonObject).schema as JsonObject).properties as JsonObject;
     props.n = { type: "integer", maximum: 8, description: "Range: 1-4" };
     const log = run(proseConstraints, doc);
@@ -94,7 +94,10 @@ describe("prose-constraints", () => {
 
 describe("openapi-3.1", () => {
   it("turns nullable into a type union and example into examples", () => {
-    const doc: JsonObject = { openapi: "3.0.1", components: { schemas: { A: { type: "integer", nullable: true, example: 3, exclusiveMinimum: true, minimum: 0 } } } };
+    const doc: JsonObject = {
+      openapi: "3.0.1",
+      components: { schemas: { A: { type: "integer", nullable: true, example: 3, exclusiveMinimum: true, minimum: 0 } } },
+    };
     run(openapi31, doc);
     expect(doc.openapi).toBe("3.1.0");
     expect((doc.components as JsonObject).schemas).toEqual({ A: { type: ["integer", "null"], examples: [3], exclusiveMinimum: 0 } });
@@ -141,7 +144,7 @@ describe("security", () => {
   it("declares bearer and fal Key and requires one on every operation", () => {
     const doc = endpointDoc();
     run(security, doc);
-    expect(Object.keys(((doc.components as JsonObject).securitySchemes as JsonObject))).toEqual(["bearer", "falKey"]);
+    expect(Object.keys((doc.components as JsonObject).securitySchemes as JsonObject)).toEqual(["bearer", "falKey"]);
     expect(doc.security).toEqual([{ bearer: [] }, { falKey: [] }]);
   });
 });

@@ -3,7 +3,11 @@ import { compileValidator, inputJsonSchema } from "../src/validator-code.js";
 
 describe("compiled input validators", () => {
   it("emit self-contained ESM: no require, no import", () => {
-    const code = compileValidator({ type: "object", required: ["prompt"], properties: { prompt: { type: "string" }, n: { type: "integer", minimum: 1, maximum: 4 } } });
+    const code = compileValidator({
+      type: "object",
+      required: ["prompt"],
+      properties: { prompt: { type: "string" }, n: { type: "integer", minimum: 1, maximum: 4 } },
+    });
     expect(code).toContain("export const validate");
     expect(code).not.toMatch(/require\(|^import /m);
   });

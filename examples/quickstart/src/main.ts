@@ -33,7 +33,9 @@ try {
   const file = join(outDir, `${requestId}.${image.content_type === "image/png" ? "png" : "jpg"}`);
   await writeFile(`${file}.tmp`, bytes);
   await rename(`${file}.tmp`, file);
-  console.log(`${fluxLora.id} → ${file} (${image.width}x${image.height}, ${bytes.length} bytes, seed ${data.seed}, ${Math.round(performance.now() - started)} ms)`);
+  console.log(
+    `${fluxLora.id} → ${file} (${image.width}x${image.height}, ${bytes.length} bytes, seed ${data.seed}, ${Math.round(performance.now() - started)} ms)`,
+  );
 } finally {
   await emulator.close();
 }

@@ -70,6 +70,7 @@ export async function readBatchFile(file: string, endpoint: RegisteredEndpoint):
     }
     lines.push({ line, hash: createHash("sha256").update(raw).digest("hex"), input });
   }
-  if (lines.length === 0 && invalid.length === 0) throw usageError(`flux batch: ${file} holds no inputs. Put one JSON input per line, e.g. {"prompt": "a fox"}.`);
+  if (lines.length === 0 && invalid.length === 0)
+    throw usageError(`flux batch: ${file} holds no inputs. Put one JSON input per line, e.g. {"prompt": "a fox"}.`);
   return { lines, invalid };
 }

@@ -79,11 +79,17 @@ async function fetchImage(url: string, where: string, signal: AbortSignal | unde
     response = await fetch(url, { signal: signal ?? null });
   } catch (error) {
     if (signal?.aborted === true) throw error;
-    throw new CliError(`${where}: could not download ${url} (${(error as Error).message}). The result JSON keeps the URL; try \`flux result\` again.`, ExitCode.failure);
+    throw new CliError(
+      `${where}: could not download ${url} (${(error as Error).message}). The result JSON keeps the URL; try \`flux result\` again.`,
+      ExitCode.failure,
+    );
   }
   if (!response.ok) {
     await response.body?.cancel().catch(() => undefined);
-    throw new CliError(`${where}: downloading ${url} answered HTTP ${response.status}. The result JSON keeps the URL; try \`flux result\` again.`, ExitCode.failure);
+    throw new CliError(
+      `${where}: downloading ${url} answered HTTP ${response.status}. The result JSON keeps the URL; try \`flux result\` again.`,
+      ExitCode.failure,
+    );
   }
   return { bytes: new Uint8Array(await response.arrayBuffer()), contentType: response.headers.get("content-type") ?? undefined };
 }

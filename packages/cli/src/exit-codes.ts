@@ -2,15 +2,7 @@
  * Exit codes scripts can branch on, and the one error type commands throw to choose one.
  * Errors from @fluxkit/queue are mapped here so every command reports them the same way.
  */
-import {
-  AbortError,
-  AuthenticationError,
-  FluxkitError,
-  JobFailedError,
-  RequestError,
-  TimeoutError,
-  ValidationError,
-} from "@fluxkit/queue";
+import { AbortError, AuthenticationError, FluxkitError, JobFailedError, RequestError, TimeoutError, ValidationError } from "@fluxkit/queue";
 import { FlagError } from "./flags.js";
 
 export const ExitCode = {

@@ -158,6 +158,10 @@ export function parseFlags<Extra extends Record<string, { type: "string" | "bool
     }
   }
   if (problems.length > 0) throw new FlagError(problems);
-  const options = Object.fromEntries(Object.keys(extra).filter((k) => parsed.values[k] !== undefined).map((k) => [k, parsed.values[k]]));
+  const options = Object.fromEntries(
+    Object.keys(extra)
+      .filter((k) => parsed.values[k] !== undefined)
+      .map((k) => [k, parsed.values[k]]),
+  );
   return { input, options: options as never, positionals: parsed.positionals };
 }

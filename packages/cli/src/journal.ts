@@ -46,7 +46,9 @@ export function parseJournal(text: string, path: string): JournalRecord[] {
     } catch {
       const isLast = index === lines.length - 1;
       if (isLast) break;
-      throw new JournalError(`${path}:${index + 1} is not a journal record. The journal is damaged: move it away to start over (its submitted jobs would then be submitted again).`);
+      throw new JournalError(
+        `${path}:${index + 1} is not a journal record. The journal is damaged: move it away to start over (its submitted jobs would then be submitted again).`,
+      );
     }
   }
   return records;

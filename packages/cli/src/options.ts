@@ -51,6 +51,8 @@ export function integerInRange(value: string | undefined, flag: string, min: num
 
 export function expectNoPositionals(positionals: readonly string[], command: string): void {
   if (positionals.length > 0) {
-    throw usageError(`flux ${command}: unexpected argument${positionals.length === 1 ? "" : "s"} ${positionals.map((p) => `"${p}"`).join(" ")}. See \`flux ${command} --help\`.`);
+    throw usageError(
+      `flux ${command}: unexpected argument${positionals.length === 1 ? "" : "s"} ${positionals.map((p) => `"${p}"`).join(" ")}. See \`flux ${command} --help\`.`,
+    );
   }
 }

@@ -124,8 +124,7 @@ function connectToUrl(baseUrl: string, provider: string | undefined, env: Env): 
   const preset = provider as ProviderName | undefined;
   const auth = preset === undefined ? "key" : providerPresets[preset].auth;
   // A local emulator accepts any non-empty token; elsewhere a missing token is the server's to refuse.
-  const token =
-    (preset === undefined ? readEnv(env, GENERIC_TOKEN_ENV) : tokenFor(preset, env)) ?? (isLoopback(url) ? "local" : undefined);
+  const token = (preset === undefined ? readEnv(env, GENERIC_TOKEN_ENV) : tokenFor(preset, env)) ?? (isLoopback(url) ? "local" : undefined);
   return {
     queue: createQueueClient({ provider: { baseUrl: url.href.replace(/\/+$/, ""), auth }, ...(token === undefined ? {} : { token }), env: {} }),
     label: url.origin,

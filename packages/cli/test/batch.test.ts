@@ -52,7 +52,10 @@ describe("flux batch", { timeout: 60_000 }, () => {
   it("resumes after a SIGKILL mid-run without submitting any line twice", async () => {
     const cwd = await tempDir();
     // Lines 3 and 6 are identical on purpose: distinct jobs all the same (each line has its own key).
-    await writeFile(join(cwd, "prompts.jsonl"), '{"prompt": "fox 1"}\n"fox 2"\n{"prompt": "same fox"}\n\n{"prompt": "fox 4", "seed": 4}\n{"prompt": "same fox"}\n');
+    await writeFile(
+      join(cwd, "prompts.jsonl"),
+      '{"prompt": "fox 1"}\n"fox 2"\n{"prompt": "same fox"}\n\n{"prompt": "fox 4", "seed": 4}\n{"prompt": "same fox"}\n',
+    );
     const journal = join(cwd, "out", "batch-journal.jsonl");
     const args = ["batch", "prompts.jsonl", "--endpoint", "fal-ai/flux-lora", "--concurrency", "2", "--base-url", emulator.url, "--json"];
     emulator.resetStats();
@@ -120,7 +123,10 @@ describe("flux batch", { timeout: 60_000 }, () => {
     const args = ["batch", "p.jsonl", "-e", "flux-lora", "-c", "2", "--base-url", emulator.url];
     emulator.resetStats();
     const run = startFlux(args, { cwd });
-    await waitFor("two submits journalled", async () => (await journalRecords(join(cwd, "out", "batch-journal.jsonl"))).filter((r) => r.type === "submitted").length === 2);
+    await waitFor(
+      "two submits journalled",
+      async () => (await journalRecords(join(cwd, "out", "batch-journal.jsonl"))).filter((r) => r.type === "submitted").length === 2,
+    );
     run.child.kill("SIGINT");
     const exit = await run.exited;
     expect(exit.code).toBe(130);

@@ -33,10 +33,31 @@ describe("flags from the spec", () => {
   it("parses and coerces values", () => {
     const { input, options, positionals } = parseFlags(
       lora,
-      ["fal-ai/flux-lora", "--prompt", "a fox", "--image-size", "landscape_16_9", "--num-images", "2", "--guidance-scale", "3.5", "--no-enable-safety-checker", "--loras", '[{"path":"x"}]', "--json"],
+      [
+        "fal-ai/flux-lora",
+        "--prompt",
+        "a fox",
+        "--image-size",
+        "landscape_16_9",
+        "--num-images",
+        "2",
+        "--guidance-scale",
+        "3.5",
+        "--no-enable-safety-checker",
+        "--loras",
+        '[{"path":"x"}]',
+        "--json",
+      ],
       { json: { type: "boolean" } },
     );
-    expect(input).toEqual({ prompt: "a fox", image_size: "landscape_16_9", num_images: 2, guidance_scale: 3.5, enable_safety_checker: false, loras: [{ path: "x" }] });
+    expect(input).toEqual({
+      prompt: "a fox",
+      image_size: "landscape_16_9",
+      num_images: 2,
+      guidance_scale: 3.5,
+      enable_safety_checker: false,
+      loras: [{ path: "x" }],
+    });
     expect(options).toEqual({ json: true });
     expect(positionals).toEqual(["fal-ai/flux-lora"]);
     expect(parseFlags(lora, ["--image-size", '{"width":640,"height":480}'], {}).input).toEqual({ image_size: { width: 640, height: 480 } });

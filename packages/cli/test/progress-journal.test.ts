@@ -25,7 +25,10 @@ describe("progress", () => {
   });
 
   it("is silent when the stream is not a TTY, or with --quiet", () => {
-    for (const [s, quiet] of [[stream(false), false], [stream(true), true]] as const) {
+    for (const [s, quiet] of [
+      [stream(false), false],
+      [stream(true), true],
+    ] as const) {
       const progress = new Progress(s, { quiet, tickMs: 0 });
       progress.queueUpdate({ status: "IN_PROGRESS", logs: [{ message: "x" }] });
       progress.line("y");

@@ -95,7 +95,18 @@ describe("flux run against an emulator", { timeout: 30_000 }, () => {
     expect(synced.output.images[0].url).toMatch(/^data:image\/png;base64,/);
     expect(await magic(synced.files[0])).toBe("png");
 
-    const edited = await run(["flux-lora-image-to-image", "--prompt", "an edited fox", "--image", synced.files[0], "--strength", "0.5", "--out", out, "--json"]);
+    const edited = await run([
+      "flux-lora-image-to-image",
+      "--prompt",
+      "an edited fox",
+      "--image",
+      synced.files[0],
+      "--strength",
+      "0.5",
+      "--out",
+      out,
+      "--json",
+    ]);
     expect(edited.code).toBe(0);
     const doc = JSON.parse(edited.stdout);
     expect(await magic(doc.files[0])).toBe("jpeg");

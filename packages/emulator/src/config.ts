@@ -44,8 +44,7 @@ export class ConfigError extends Error {
   }
 }
 
-const LATENCY_HELP =
-  'expected instant, fast, realistic, manual, a run time in ms (e.g. "250"), or "start=<ms>,run=<ms>[,steps=<n>]"';
+const LATENCY_HELP = 'expected instant, fast, realistic, manual, a run time in ms (e.g. "250"), or "start=<ms>,run=<ms>[,steps=<n>]"';
 
 /** Accepts a profile name, a run time in ms, or `start=..,run=..,steps=..`. */
 export function parseLatency(value: string | LatencySettings, option = "latency"): LatencySettings {

@@ -62,18 +62,20 @@ export function planGeneration(endpoint: EndpointSpec, input: JsonObject, contex
   }
   if (size.width * size.height > MAX_PIXELS) {
     return {
-      issues: [{
-        loc: ["body", features.imageSize ? "image_size" : "image_url"],
-        msg: `The emulator renders at most ${MAX_PIXELS} pixels per image; ${size.width}x${size.height} is larger.`,
-        type: "value_error",
-      }],
+      issues: [
+        {
+          loc: ["body", features.imageSize ? "image_size" : "image_url"],
+          msg: `The emulator renders at most ${MAX_PIXELS} pixels per image; ${size.width}x${size.height} is larger.`,
+          type: "value_error",
+        },
+      ],
     };
   }
   const format = (typeof input.output_format === "string" ? input.output_format : features.outputFormatDefault) === "png" ? "png" : "jpeg";
   const numImages = typeof input.num_images === "number" ? input.num_images : features.numImagesDefault;
   // No seed: random, but drawn from the emulator's seeded generator, and returned in the output.
   const seed = typeof input.seed === "number" && Number.isInteger(input.seed) ? input.seed : Math.floor(context.random() * 2 ** 31);
-  const strength = typeof input.strength === "number" ? input.strength : schemaDefault(endpoint, "strength") ?? 0.95;
+  const strength = typeof input.strength === "number" ? input.strength : (schemaDefault(endpoint, "strength") ?? 0.95);
   return {
     plan: {
       size,
@@ -143,10 +145,24 @@ export function renderOutput(plan: GenerationPlan, store: FileStore, fileOrigin:
   const contentType = CONTENT_TYPES[plan.format];
   const sourceDigest = plan.source === undefined ? null : createHash("sha256").update(plan.source.data).digest("hex");
   for (let index = 0; index < plan.numImages; index++) {
-    const request = { size: plan.size, prompt: plan.prompt, seed: plan.seed, index, ...(plan.source === undefined ? {} : { source: plan.source, strength: plan.strength ?? 0.95 }) };
+    const request = {
+      size: plan.size,
+      prompt: plan.prompt,
+      seed: plan.seed,
+      index,
+      ...(plan.source === undefined ? {} : { source: plan.source, strength: plan.strength ?? 0.95 }),
+    };
     const encode = () => encodeImage(renderPixels(request), plan.format);
     // Data URIs must be encoded now; served files are encoded when first downloaded.
-    const recipe = JSON.stringify({ size: plan.size, prompt: plan.prompt, seed: plan.seed, index, format: plan.format, strength: request.strength ?? null, source: sourceDigest });
+    const recipe = JSON.stringify({
+      size: plan.size,
+      prompt: plan.prompt,
+      seed: plan.seed,
+      index,
+      format: plan.format,
+      strength: request.strength ?? null,
+      source: sourceDigest,
+    });
     const url = plan.syncMode
       ? toDataUri(encode(), contentType)
       : `${fileOrigin}/files/${store.putLazy(recipe, plan.format === "png" ? "png" : "jpg", contentType, encode)}`;

@@ -43,7 +43,7 @@ export class SpecValidator {
     const issues: ValidationIssue[] = [];
     operation.parameters.forEach((p, index) => {
       if (p.in !== "query" && p.in !== "header") return;
-      const raw = p.in === "query" ? query.get(p.name) ?? undefined : firstHeader(headers[p.name.toLowerCase()]);
+      const raw = p.in === "query" ? (query.get(p.name) ?? undefined) : firstHeader(headers[p.name.toLowerCase()]);
       const loc = [p.in, p.in === "header" ? p.name.toLowerCase() : p.name];
       if (raw === undefined) {
         if (p.required) issues.push({ loc, msg: "Field required", type: "missing" });
@@ -160,10 +160,18 @@ function describe(error: ErrorObject, loc: (string | number)[]): ValidationIssue
       return { loc, msg: `Input should be a valid ${String(params.format)}`, type: `${String(params.format)}_parsing` };
     case "minLength":
     case "maxLength":
-      return { loc, msg: `String should have ${error.keyword === "minLength" ? "at least" : "at most"} ${String(params.limit)} characters`, type: error.keyword === "minLength" ? "string_too_short" : "string_too_long" };
+      return {
+        loc,
+        msg: `String should have ${error.keyword === "minLength" ? "at least" : "at most"} ${String(params.limit)} characters`,
+        type: error.keyword === "minLength" ? "string_too_short" : "string_too_long",
+      };
     case "minItems":
     case "maxItems":
-      return { loc, msg: `List should have ${error.keyword === "minItems" ? "at least" : "at most"} ${String(params.limit)} items`, type: error.keyword === "minItems" ? "too_short" : "too_long" };
+      return {
+        loc,
+        msg: `List should have ${error.keyword === "minItems" ? "at least" : "at most"} ${String(params.limit)} items`,
+        type: error.keyword === "minItems" ? "too_short" : "too_long",
+      };
     default:
       return { loc, msg: error.message ?? "Invalid value", type: "value_error" };
   }

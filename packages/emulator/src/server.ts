@@ -201,7 +201,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       request_id: job.id,
       gateway_request_id: job.id,
       status: ok ? "OK" : "ERROR",
-      payload: ok ? outcome.output : failure?.body ?? null,
+      payload: ok ? outcome.output : (failure?.body ?? null),
       error: ok ? null : `Invalid status code: ${failure?.status ?? 500}`,
       payload_error: null,
     }).then((record) => {
@@ -238,7 +238,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
           request_id: job.id,
           ...urls,
           logs,
-          metrics: { inference_time: job.startedAt === undefined ? null : job.inferenceTime ?? null },
+          metrics: { inference_time: job.startedAt === undefined ? null : (job.inferenceTime ?? null) },
           ...(shown ? { error: failure.error, error_type: failure.errorType } : {}),
         };
       }
@@ -341,12 +341,24 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     return { output: renderOutput(plan, files, origin, job.inferenceTime ?? 0.001) };
   };
 
-  const followUp = async (req: IncomingMessage, res: ServerResponse, url: URL, route: FollowUpRoute, job: Job, faultsHere: readonly Fault[]): Promise<JsonReply | undefined> => {
+  const followUp = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    route: FollowUpRoute,
+    job: Job,
+    faultsHere: readonly Fault[],
+  ): Promise<JsonReply | undefined> => {
     const idHeader = { "x-fal-request-id": job.id };
     switch (route.operationId) {
       case "getStatus":
       case "streamStatus": {
-        const issues = validator.validateParameters(route.endpoint, route.endpoint.operations.find((o) => o.operationId === route.operationId) ?? route.endpoint.submit, url.searchParams, req.headers);
+        const issues = validator.validateParameters(
+          route.endpoint,
+          route.endpoint.operations.find((o) => o.operationId === route.operationId) ?? route.endpoint.submit,
+          url.searchParams,
+          req.headers,
+        );
         if (issues.length > 0) return validationFailed(issues);
         const withLogs = url.searchParams.get("logs") === "1";
         if (route.operationId === "getStatus") {
@@ -363,7 +375,11 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       }
       case "getResult": {
         if (job.state !== "COMPLETED" || job.outcome === undefined) {
-          return { status: 400, headers: idHeader, body: { detail: job.state === "IN_QUEUE" ? "Request is still in queue." : "Request is still in progress." } };
+          return {
+            status: 400,
+            headers: idHeader,
+            body: { detail: job.state === "IN_QUEUE" ? "Request is still in queue." : "Request is still in progress." },
+          };
         }
         if ("output" in job.outcome) return { status: 200, headers: idHeader, body: job.outcome.output };
         const failure = job.outcome.failure;
@@ -388,12 +404,19 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       stats.fileRequests++;
       const file = files.get(decodeURIComponent(path.slice("/files/".length)));
       if (file === undefined) return writeJson(res, { status: 404, body: { detail: "File not found." } });
-      res.writeHead(200, { "content-type": file.contentType, "content-length": String(file.bytes.length), "cache-control": "public, max-age=31536000, immutable" });
+      res.writeHead(200, {
+        "content-type": file.contentType,
+        "content-length": String(file.bytes.length),
+        "cache-control": "public, max-age=31536000, immutable",
+      });
       res.end(file.bytes);
       return;
     }
     if (method === "GET" && (path === "/" || path === "/health")) {
-      return writeJson(res, { status: 200, body: { emulator: "fluxkit", provider, auth, endpoints: served.map((e) => ({ id: e.id, app: e.app, submit_path: e.submit.path })) } });
+      return writeJson(res, {
+        status: 200,
+        body: { emulator: "fluxkit", provider, auth, endpoints: served.map((e) => ({ id: e.id, app: e.app, submit_path: e.submit.path })) },
+      });
     }
 
     // Which queue route, endpoint and job this request is for.
@@ -408,9 +431,12 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       const matched = findFollowUp(followUps, method, path);
       if (matched === undefined) {
         const known = submitEndpoint !== undefined || followUps.some((r) => r.pattern.test(path));
-        return writeJson(res, known
-          ? { status: 405, body: { detail: `Method ${method} is not allowed on ${path}.` } }
-          : { status: 404, body: { detail: `Not found: ${method} ${path}. Served endpoints: ${served.map((e) => e.submit.path).join(", ")}.` } });
+        return writeJson(
+          res,
+          known
+            ? { status: 405, body: { detail: `Method ${method} is not allowed on ${path}.` } }
+            : { status: 404, body: { detail: `Not found: ${method} ${path}. Served endpoints: ${served.map((e) => e.submit.path).join(", ")}.` } },
+        );
       }
       follow = matched;
       endpoint = matched.route.endpoint;
@@ -477,7 +503,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         return;
       }
       onError(error);
-      if (!res.headersSent) writeJson(res, { status: 500, body: { detail: `Emulator error: ${(error as Error).message}`, error_type: "internal_server_error" } });
+      if (!res.headersSent)
+        writeJson(res, { status: 500, body: { detail: `Emulator error: ${(error as Error).message}`, error_type: "internal_server_error" } });
       else res.destroy();
     });
   });
@@ -563,7 +590,9 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   }
 }
 
-type Counters = { -readonly [K in Exclude<keyof EmulatorStats, "jobs" | "webhooks" | "duplicateSubmits" | "jobsByIdempotencyKey" | "faultsInjected">]: EmulatorStats[K] } & {
+type Counters = {
+  -readonly [K in Exclude<keyof EmulatorStats, "jobs" | "webhooks" | "duplicateSubmits" | "jobsByIdempotencyKey" | "faultsInjected">]: EmulatorStats[K];
+} & {
   jobsByIdempotencyKey: Record<string, number>;
   duplicateSubmits: string[];
   faultsInjected: Partial<Record<FaultName, number>>;
@@ -606,4 +635,3 @@ function validationFailed(issues: ValidationIssue[]): JsonReply {
 function isLoopback(hostname: string): boolean {
   return hostname === "localhost" || hostname === "[::1]" || hostname === "::1" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
-

@@ -75,7 +75,9 @@ export function loadSpecCatalog(dir: string = defaultSpecsDir()): EndpointSpec[]
   if (!existsSync(absolute) || !statSync(absolute).isDirectory()) {
     throw new ConfigError("specs", `Spec directory ${absolute} does not exist: pass the directory of normalized specs (--specs <dir>).`);
   }
-  const files = readdirSync(absolute).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const files = readdirSync(absolute)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
   if (files.length === 0) {
     throw new ConfigError("specs", `Spec directory ${absolute} holds no .yaml files: expected normalized OpenAPI specs.`);
   }
@@ -125,12 +127,14 @@ function readEndpoint(file: string): EndpointSpec {
       const parameters = (Array.isArray(op.parameters) ? op.parameters : [])
         .map((p) => resolveRef(document as JsonObject, p))
         .filter(isObject)
-        .map((p): ParameterSpec => ({
-          name: String(p.name),
-          in: p.in as ParameterSpec["in"],
-          required: p.required === true,
-          schema: isObject(p.schema) ? p.schema : {},
-        }));
+        .map(
+          (p): ParameterSpec => ({
+            name: String(p.name),
+            in: p.in as ParameterSpec["in"],
+            required: p.required === true,
+            schema: isObject(p.schema) ? p.schema : {},
+          }),
+        );
       operations.push({ operationId: op.operationId as OperationId, method: method.toUpperCase(), path, parameters });
     }
   }

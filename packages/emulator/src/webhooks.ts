@@ -46,7 +46,9 @@ export class WebhookSigner {
     const exported = publicKey.export({ format: "jwk" });
     const x = String(exported.x);
     // kid: RFC 7638-style thumbprint, so it is stable for the key.
-    const kid = createHash("sha256").update(JSON.stringify({ crv: "Ed25519", kty: "OKP", x })).digest("base64url");
+    const kid = createHash("sha256")
+      .update(JSON.stringify({ crv: "Ed25519", kty: "OKP", x }))
+      .digest("base64url");
     this.jwk = { kty: "OKP", crv: "Ed25519", x, kid, alg: "EdDSA", use: "sig" };
   }
 

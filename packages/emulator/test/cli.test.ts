@@ -26,7 +26,22 @@ function runBin(args: string[]): Promise<Exit> {
 
 describe("parseCliArgs", () => {
   it("turns flags into options", () => {
-    const parsed = parseCliArgs(["--port", "8123", "--provider", "kkiai", "--latency", "instant", "--seed", "9", "--concurrency", "3", "--fault", "status:503*2", "--token", "t"]);
+    const parsed = parseCliArgs([
+      "--port",
+      "8123",
+      "--provider",
+      "kkiai",
+      "--latency",
+      "instant",
+      "--seed",
+      "9",
+      "--concurrency",
+      "3",
+      "--fault",
+      "status:503*2",
+      "--token",
+      "t",
+    ]);
     expect(parsed).toEqual({
       help: false,
       options: {

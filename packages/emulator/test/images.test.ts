@@ -11,7 +11,12 @@ async function run(emulator: Emulator, c: Client, path: string, input: Record<st
   await emulator.waitForJob(submitted.body.request_id);
   const result = await c.get(submitted.body.response_url);
   expect(result.status, JSON.stringify(result.body)).toBe(200);
-  return result.body as { images: Array<{ url: string; width: number; height: number; content_type: string }>; seed: number; timings: { inference: number }; has_nsfw_concepts: boolean[] };
+  return result.body as {
+    images: Array<{ url: string; width: number; height: number; content_type: string }>;
+    seed: number;
+    timings: { inference: number };
+    has_nsfw_concepts: boolean[];
+  };
 }
 
 async function download(url: string): Promise<{ bytes: Buffer; type: string | null }> {

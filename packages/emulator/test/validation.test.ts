@@ -6,9 +6,7 @@ describe("request validation (422 like fal)", () => {
     const emulator = await start();
     const r = await client(emulator).submit(LORA, { num_images: 9, guidance_scale: "high", output_format: "gif" });
     expect(r.status).toBe(422);
-    const byField = Object.fromEntries(
-      (r.body.detail as Array<{ loc: string[]; msg: string; type: string }>).map((d) => [d.loc.join("."), d]),
-    );
+    const byField = Object.fromEntries((r.body.detail as Array<{ loc: string[]; msg: string; type: string }>).map((d) => [d.loc.join("."), d]));
     expect(byField["body.prompt"]).toMatchObject({ type: "missing", msg: "Field required" });
     expect(byField["body.num_images"]).toMatchObject({ type: "less_than_equal", ctx: { le: 4 } });
     expect(byField["body.guidance_scale"]).toMatchObject({ type: "float_type" });

@@ -85,7 +85,11 @@ describe("webhooks", () => {
     const emulator = await start();
     const hook = await receiver();
     const c = client(emulator);
-    await c.submit(LORA, { prompt: "x", image_size: SMALL }, { query: `fal_webhook=${encodeURIComponent(hook.url)}`, headers: { "x-fluxkit-fault": "job-error-422" } });
+    await c.submit(
+      LORA,
+      { prompt: "x", image_size: SMALL },
+      { query: `fal_webhook=${encodeURIComponent(hook.url)}`, headers: { "x-fluxkit-fault": "job-error-422" } },
+    );
     const delivery = await hook.next();
     expect(await verifyDelivery(emulator.jwksUrl, delivery)).toBe(true);
     const body = JSON.parse(delivery.body.toString("utf8"));

@@ -18,15 +18,7 @@ import {
 } from "./errors.js";
 import { HttpClient, type FetchLike } from "./http.js";
 import { CompletionHistory, PollSchedule, resolvePollingOptions, type PollingOptions } from "./polling.js";
-import {
-  defaultEnv,
-  resolveProvider,
-  resolveToken,
-  type CustomProvider,
-  type Env,
-  type ProviderName,
-  type ResolvedProvider,
-} from "./providers.js";
+import { defaultEnv, resolveProvider, resolveToken, type CustomProvider, type Env, type ProviderName, type ResolvedProvider } from "./providers.js";
 import { RetryBudget, defaultRetryOptions, parseRetryAfter, type RetryOptions } from "./retry.js";
 import { isFailed, parseStatus, type CompletedStatus, type QueueStatus } from "./status.js";
 import { deriveFollowUpUrls, followUrl, providerUrl, type FollowUpUrls } from "./urls.js";
@@ -102,9 +94,7 @@ export interface QueueHandle<Output = unknown> extends FollowUpUrls {
 }
 
 /** A job to follow up on: a handle, or an endpoint and a stored request id. */
-export type JobRef<Output = unknown> =
-  | QueueHandle<Output>
-  | { readonly endpoint: EndpointDefinition<unknown, Output>; readonly requestId: string };
+export type JobRef<Output = unknown> = QueueHandle<Output> | { readonly endpoint: EndpointDefinition<unknown, Output>; readonly requestId: string };
 
 export interface JobResult<Output> {
   readonly data: Output;
@@ -152,11 +142,7 @@ export class QueueClient {
   }
 
   /** Submit, wait, fetch the result: `{ data, requestId }` with `data` typed as the endpoint's output. */
-  async run<Input, Output>(
-    endpoint: EndpointDefinition<Input, Output>,
-    input: NoInfer<Input>,
-    options: RunOptions = {},
-  ): Promise<JobResult<Output>> {
+  async run<Input, Output>(endpoint: EndpointDefinition<Input, Output>, input: NoInfer<Input>, options: RunOptions = {}): Promise<JobResult<Output>> {
     assertValidInput(endpoint, input);
     return this.#lifecycle(options, async (signal) => {
       const submitted = await this.#submit(endpoint, input, { ...options, signal });
@@ -171,11 +157,7 @@ export class QueueClient {
   }
 
   /** Queue a job; validates the input first (nothing is sent when it is invalid). */
-  async submit<Input, Output>(
-    endpoint: EndpointDefinition<Input, Output>,
-    input: NoInfer<Input>,
-    options: SubmitOptions = {},
-  ): Promise<QueueHandle<Output>> {
+  async submit<Input, Output>(endpoint: EndpointDefinition<Input, Output>, input: NoInfer<Input>, options: SubmitOptions = {}): Promise<QueueHandle<Output>> {
     assertValidInput(endpoint, input);
     return (await this.#submit(endpoint, input, options)).handle;
   }
@@ -273,12 +255,7 @@ export class QueueClient {
     }
   }
 
-  async #waitForCompletion(
-    job: ResolvedJob,
-    options: WaitOptions,
-    signal: AbortSignal,
-    first: QueueStatus | undefined,
-  ): Promise<CompletedStatus> {
+  async #waitForCompletion(job: ResolvedJob, options: WaitOptions, signal: AbortSignal, first: QueueStatus | undefined): Promise<CompletedStatus> {
     let last: string | undefined;
     const notify = (status: QueueStatus) => {
       const key = JSON.stringify(status);
@@ -353,11 +330,7 @@ export class QueueClient {
     try {
       return await this.#fetchResult<Output>(job, signal);
     } catch (error) {
-      if (
-        error instanceof ValidationError ||
-        error instanceof RequestError ||
-        (error instanceof ServerError && !error.retryable)
-      ) {
+      if (error instanceof ValidationError || error instanceof RequestError || (error instanceof ServerError && !error.retryable)) {
         throw jobFailedFrom(error, job.requestId);
       }
       throw error;
@@ -396,11 +369,7 @@ export class QueueClient {
     };
   }
 
-  async *#stream(
-    job: ResolvedJob,
-    logs: boolean | undefined,
-    signal: AbortSignal | undefined,
-  ): AsyncGenerator<QueueStatus, void, undefined> {
+  async *#stream(job: ResolvedJob, logs: boolean | undefined, signal: AbortSignal | undefined): AsyncGenerator<QueueStatus, void, undefined> {
     const readStatusStream = await loadStreamReader(job.requestId);
     const url = new URL(job.statusUrl);
     url.pathname = `${url.pathname.replace(/\/+$/, "")}/stream`;
@@ -415,10 +384,10 @@ export class QueueClient {
     });
     if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
       void response.body?.cancel().catch(() => undefined);
-      throw new ProtocolError(
-        `status stream answered ${response.headers.get("content-type") ?? "no content type"} instead of text/event-stream.`,
-        { requestId: job.requestId, status: response.status },
-      );
+      throw new ProtocolError(`status stream answered ${response.headers.get("content-type") ?? "no content type"} instead of text/event-stream.`, {
+        requestId: job.requestId,
+        status: response.status,
+      });
     }
     yield* readStatusStream(response, job.requestId, signal);
   }
@@ -453,9 +422,7 @@ export class QueueClient {
     const derived = deriveFollowUpUrls(this.provider, endpoint.app, requestId);
     const pick = (field: "status_url" | "response_url" | "cancel_url", fallback: string) => {
       const raw = body[field];
-      return typeof raw === "string" && raw !== ""
-        ? followUrl(raw, this.provider, { allowForeignUrls: this.#allowForeignUrls, field })
-        : fallback;
+      return typeof raw === "string" && raw !== "" ? followUrl(raw, this.provider, { allowForeignUrls: this.#allowForeignUrls, field }) : fallback;
     };
     const handle: QueueHandle<Output> = {
       requestId,
@@ -466,8 +433,7 @@ export class QueueClient {
       submittedAt: this.#clock.now(),
       ...(typeof body.queue_position === "number" ? { queuePosition: body.queue_position } : {}),
     };
-    const status: QueueStatus =
-      typeof body.status === "string" ? parseStatus(body, requestId) : { status: "IN_QUEUE", logs: [] };
+    const status: QueueStatus = typeof body.status === "string" ? parseStatus(body, requestId) : { status: "IN_QUEUE", logs: [] };
     return { handle, status };
   }
 
@@ -549,12 +515,7 @@ function withLogs(url: string, logs: boolean | undefined): string {
 /** Failures of the stream itself; the caller's abort, timeout, credentials and scoping are not. */
 function isStreamBreak(error: unknown): boolean {
   if (!(error instanceof FluxkitError)) return false;
-  return !(
-    error instanceof AbortError ||
-    error instanceof TimeoutError ||
-    error instanceof AuthenticationError ||
-    error instanceof ForeignUrlError
-  );
+  return !(error instanceof AbortError || error instanceof TimeoutError || error instanceof AuthenticationError || error instanceof ForeignUrlError);
 }
 
 function jobFailedFrom(error: FluxkitError, requestId: string): JobFailedError {

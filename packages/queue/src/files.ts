@@ -22,8 +22,7 @@ export const DEFAULT_MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 
 /** Identifies an image by its first bytes; undefined when it is none of the supported types. */
 export function sniffImageType(bytes: Uint8Array): ImageMimeType | undefined {
-  const at = (offset: number, ascii: string) =>
-    ascii.split("").every((ch, i) => bytes[offset + i] === ch.charCodeAt(0));
+  const at = (offset: number, ascii: string) => ascii.split("").every((ch, i) => bytes[offset + i] === ch.charCodeAt(0));
   if (bytes.length >= 8 && [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((b, i) => bytes[i] === b)) {
     return "image/png";
   }
@@ -101,10 +100,7 @@ function assertType(bytes: Uint8Array, options: ImageInputOptions): ImageMimeTyp
   const allowed = options.allowedTypes ?? IMAGE_MIME_TYPES;
   const type = sniffImageType(bytes);
   if (type === undefined || !allowed.includes(type)) {
-    throw fileError(
-      `${type === undefined ? "The bytes are not a recognised image" : `The image is ${type}`}; accepted: ${allowed.join(", ")}.`,
-      "fileType",
-    );
+    throw fileError(`${type === undefined ? "The bytes are not a recognised image" : `The image is ${type}`}; accepted: ${allowed.join(", ")}.`, "fileType");
   }
   return type;
 }

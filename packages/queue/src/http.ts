@@ -80,18 +80,12 @@ export class HttpClient {
     return (await this.exchange(request, false)).response;
   }
 
-  private async exchange(
-    request: HttpRequest,
-    readBody: boolean,
-  ): Promise<{ response: Response; text: string | undefined }> {
+  private async exchange(request: HttpRequest, readBody: boolean): Promise<{ response: Response; text: string | undefined }> {
     const { provider, clock } = this.config;
     const target = new URL(request.url);
     // Last line of defence: every URL reaching here was built or vetted by urls.ts.
     if (target.origin !== provider.origin) {
-      throw new ForeignUrlError(
-        `Refused to send ${request.operation} to ${target.origin}: credentials are scoped to ${provider.origin}.`,
-        request.url,
-      );
+      throw new ForeignUrlError(`Refused to send ${request.operation} to ${target.origin}: credentials are scoped to ${provider.origin}.`, request.url);
     }
     const init: RequestInit = {
       method: request.method,
@@ -147,9 +141,7 @@ export class HttpClient {
       }
 
       const safeToRepeat =
-        request.kind === "idempotent"
-          ? isRetryableStatus(response.status, response.headers)
-          : submitWasRefused(response.status, response.headers, body);
+        request.kind === "idempotent" ? isRetryableStatus(response.status, response.headers) : submitWasRefused(response.status, response.headers, body);
       const error = errorFromResponse(response, text, {
         operation: request.operation,
         origin: provider.origin,
@@ -198,14 +190,12 @@ export class HttpClient {
 
   private connectionError(request: HttpRequest, cause: unknown, retryable: boolean): ConnectionError {
     const reason = this.config.redact(cause instanceof Error ? cause.message : String(cause));
-    const hint =
-      request.kind === "submit" && !retryable
-        ? " The job may have been created: check before submitting again."
-        : "";
-    return new ConnectionError(
-      `${request.operation} failed: could not reach ${this.config.provider.origin} (${reason}).${hint}`,
-      { cause, retryable, requestId: request.requestId },
-    );
+    const hint = request.kind === "submit" && !retryable ? " The job may have been created: check before submitting again." : "";
+    return new ConnectionError(`${request.operation} failed: could not reach ${this.config.provider.origin} (${reason}).${hint}`, {
+      cause,
+      retryable,
+      requestId: request.requestId,
+    });
   }
 
   private parseJson(text: string, request: HttpRequest, response: Response): unknown {
@@ -247,8 +237,7 @@ export function errorFromResponse(response: Response, text: string, context: Err
   const parsed = safeParse(text);
   const body = parsed === undefined ? context.redact(text.slice(0, 500)) : redactValue(parsed, context.redact);
   const detail = isRecord(body) && "detail" in body ? body.detail : body;
-  const errorType =
-    headers.get("x-fal-error-type") ?? (isRecord(body) && typeof body.error_type === "string" ? body.error_type : undefined);
+  const errorType = headers.get("x-fal-error-type") ?? (isRecord(body) && typeof body.error_type === "string" ? body.error_type : undefined);
   const options = {
     status,
     requestId: headers.get("x-fal-request-id") ?? context.requestId,

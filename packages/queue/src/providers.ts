@@ -40,9 +40,7 @@ export function resolveProvider(provider: ProviderName | CustomProvider): Resolv
   if (typeof provider === "string") {
     const preset = providerPresets[provider];
     if (preset === undefined) {
-      throw new FluxkitError(
-        `Unknown provider "${String(provider)}". Use one of ${Object.keys(providerPresets).join(", ")} or { baseUrl, auth }.`,
-      );
+      throw new FluxkitError(`Unknown provider "${String(provider)}". Use one of ${Object.keys(providerPresets).join(", ")} or { baseUrl, auth }.`);
     }
     return {
       name: provider,
@@ -105,9 +103,7 @@ export function resolveToken(provider: ResolvedProvider, explicit: string | unde
     if (value !== undefined) return value;
   }
   if (provider.name !== "custom") {
-    throw new AuthenticationError(
-      `No token for provider "${provider.name}": pass { token } or set ${provider.tokenEnv.join(" or ")}.`,
-    );
+    throw new AuthenticationError(`No token for provider "${provider.name}": pass { token } or set ${provider.tokenEnv.join(" or ")}.`);
   }
   return undefined;
 }

@@ -62,22 +62,14 @@ export function submitWasRefused(status: number, headers: Headers, body: unknown
 }
 
 // Error codes (Node/undici) that prove no connection was made, so nothing reached a server.
-const NOT_CONNECTED_CODES = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "ENETUNREACH",
-  "EHOSTUNREACH",
-]);
+const NOT_CONNECTED_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT", "ENETUNREACH", "EHOSTUNREACH"]);
 
 /** The submit rule (a): walks the cause chain for a code proving the request never left. */
 export function connectionNeverEstablished(error: unknown, depth = 0): boolean {
   if (depth > 5 || !isRecord(error)) return false;
   if (typeof error.code === "string" && NOT_CONNECTED_CODES.has(error.code)) return true;
   // Happy-eyeballs failures arrive as an AggregateError of per-address errors.
-  if (Array.isArray(error.errors) && error.errors.length > 0 &&
-      error.errors.every((e: unknown) => connectionNeverEstablished(e, depth + 1))) {
+  if (Array.isArray(error.errors) && error.errors.length > 0 && error.errors.every((e: unknown) => connectionNeverEstablished(e, depth + 1))) {
     return true;
   }
   return connectionNeverEstablished(error.cause, depth + 1);
@@ -113,7 +105,10 @@ export function backoffDelay(retryIndex: number, options: RetryOptions, random: 
 export class RetryBudget {
   #tokens: number;
   readonly #capacity: number;
-  constructor(capacity: number, private readonly refundPerSuccess = 0.1) {
+  constructor(
+    capacity: number,
+    private readonly refundPerSuccess = 0.1,
+  ) {
     this.#capacity = capacity;
     this.#tokens = capacity;
   }

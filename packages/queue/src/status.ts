@@ -43,9 +43,7 @@ export function parseStatus(body: unknown, requestId: string | undefined): Queue
     case "IN_PROGRESS":
       return { status: "IN_PROGRESS", logs };
     case "COMPLETED": {
-      const metrics = isRecord(body.metrics) && typeof body.metrics.inference_time === "number"
-        ? { inference_time: body.metrics.inference_time }
-        : {};
+      const metrics = isRecord(body.metrics) && typeof body.metrics.inference_time === "number" ? { inference_time: body.metrics.inference_time } : {};
       const completed: CompletedStatus = { status: "COMPLETED", logs, metrics };
       const error = nonEmptyString(body.error);
       const errorType = nonEmptyString(body.error_type);
@@ -56,10 +54,7 @@ export function parseStatus(body: unknown, requestId: string | undefined): Queue
       };
     }
     default:
-      throw new ProtocolError(
-        `Unknown queue status ${JSON.stringify(body.status)}; expected IN_QUEUE, IN_PROGRESS or COMPLETED.`,
-        { requestId },
-      );
+      throw new ProtocolError(`Unknown queue status ${JSON.stringify(body.status)}; expected IN_QUEUE, IN_PROGRESS or COMPLETED.`, { requestId });
   }
 }
 

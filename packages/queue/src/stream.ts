@@ -7,11 +7,7 @@ import { parseStatus, type QueueStatus } from "./status.js";
  * Turns a `text/event-stream` status response into statuses; ends after COMPLETED.
  * A stream that ends or breaks earlier throws ConnectionError, so callers can fall back to polling.
  */
-export async function* readStatusStream(
-  response: Response,
-  requestId: string,
-  signal: AbortSignal | undefined,
-): AsyncGenerator<QueueStatus, void, undefined> {
+export async function* readStatusStream(response: Response, requestId: string, signal: AbortSignal | undefined): AsyncGenerator<QueueStatus, void, undefined> {
   if (response.body === null) {
     throw new ConnectionError("The status stream has no body.", { requestId, retryable: true });
   }

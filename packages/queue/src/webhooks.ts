@@ -67,10 +67,7 @@ export interface WebhookVerifierOptions {
 
 export interface WebhookVerifier {
   /** Verifies and parses a delivery; throws WebhookVerificationError when it is not authentic. */
-  verify<Output = unknown>(
-    request: WebhookRequest,
-    endpoint?: EndpointDefinition<unknown, Output>,
-  ): Promise<WebhookDelivery<Output>>;
+  verify<Output = unknown>(request: WebhookRequest, endpoint?: EndpointDefinition<unknown, Output>): Promise<WebhookDelivery<Output>>;
 }
 
 export function createWebhookVerifier(options: WebhookVerifierOptions = {}): WebhookVerifier {
@@ -104,16 +101,10 @@ export function createWebhookVerifier(options: WebhookVerifierOptions = {}): Web
       const timestamp = header(request.headers, "x-fal-webhook-timestamp");
       const signatureHex = header(request.headers, "x-fal-webhook-signature");
       if (requestId === undefined || userId === undefined || timestamp === undefined || signatureHex === undefined) {
-        throw new WebhookVerificationError(
-          "Missing webhook signature headers (X-Fal-Webhook-Request-Id, -User-Id, -Timestamp, -Signature).",
-          "missing_header",
-        );
+        throw new WebhookVerificationError("Missing webhook signature headers (X-Fal-Webhook-Request-Id, -User-Id, -Timestamp, -Signature).", "missing_header");
       }
       if (!/^\d+$/.test(timestamp) || Math.abs(now() / 1000 - Number(timestamp)) > tolerance) {
-        throw new WebhookVerificationError(
-          `Webhook timestamp ${timestamp} is outside the accepted window of ±${tolerance} s.`,
-          "stale",
-        );
+        throw new WebhookVerificationError(`Webhook timestamp ${timestamp} is outside the accepted window of ±${tolerance} s.`, "stale");
       }
       const signature = fromHex(signatureHex);
       if (signature === undefined || signature.length !== 64) {
@@ -162,11 +153,7 @@ async function fetchJwks(doFetch: FetchLike, url: string): Promise<CryptoKey[]> 
   return keys;
 }
 
-async function verifyWithAny(
-  keys: readonly CryptoKey[],
-  signature: Uint8Array<ArrayBuffer>,
-  message: Uint8Array<ArrayBuffer>,
-): Promise<boolean> {
+async function verifyWithAny(keys: readonly CryptoKey[], signature: Uint8Array<ArrayBuffer>, message: Uint8Array<ArrayBuffer>): Promise<boolean> {
   for (const key of keys) {
     if (await crypto.subtle.verify({ name: "Ed25519" }, key, signature, message)) return true;
   }

@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  AuthenticationError,
-  ConnectionError,
-  ForeignUrlError,
-  createQueueClient,
-  type QueueHandle,
-} from "../src/index.js";
+import { AuthenticationError, ConnectionError, ForeignUrlError, createQueueClient, type QueueHandle } from "../src/index.js";
 import { createRedactor } from "../src/errors.js";
 import { HttpClient } from "../src/http.js";
 import { resolveProvider } from "../src/providers.js";

@@ -107,11 +107,15 @@ describe("over real HTTP on loopback", () => {
   it("aborting closes the stream's socket", async () => {
     const controller = new AbortController();
     const outcome = loopbackClient()
-      .run(fluxLora, { prompt: "endless" }, {
-        mode: "streaming",
-        signal: controller.signal,
-        onQueueUpdate: (s) => s.status === "IN_QUEUE" && s.queue_position === 5 && controller.abort(),
-      })
+      .run(
+        fluxLora,
+        { prompt: "endless" },
+        {
+          mode: "streaming",
+          signal: controller.signal,
+          onQueueUpdate: (s) => s.status === "IN_QUEUE" && s.queue_position === 5 && controller.abort(),
+        },
+      )
       .catch((e: unknown) => e);
     expect(await outcome).toBeInstanceOf(AbortError);
     await new Promise<void>((resolve) => {
@@ -143,7 +147,9 @@ describe("over real HTTP on loopback", () => {
 
   it("does not retry a submit whose connection broke after sending (a job may exist)", async () => {
     seen.length = 0;
-    const error = await loopbackClient().submit(fluxLora, { prompt: "reset" }).catch((e: unknown) => e);
+    const error = await loopbackClient()
+      .submit(fluxLora, { prompt: "reset" })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as Error).message).toMatch(/may have been created/);
     expect(seen.filter((s) => s.method === "POST")).toHaveLength(1);

@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  ConnectionError,
-  RateLimitError,
-  RequestError,
-  ServerError,
-  TimeoutError,
-} from "../src/index.js";
+import { ConnectionError, RateLimitError, RequestError, ServerError, TimeoutError } from "../src/index.js";
 import { backoffDelay, connectionNeverEstablished, defaultRetryOptions, parseRetryAfter } from "../src/retry.js";
 import { fluxLora } from "./fixtures/endpoints.js";
 import { json, observedFetch, route, submitted, testClient, transportError } from "./helpers.js";
@@ -139,14 +133,11 @@ describe("retries of submit: only when the job certainly was not created", () =>
     return { ...outcome, attempts: calls.length };
   };
 
-  it.each(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"])(
-    "retries when the connection was never established (%s)",
-    async (code) => {
-      const { handle, attempts } = await submitOnce(transportError(code));
-      expect(handle?.requestId).toBe("n1");
-      expect(attempts).toBe(2);
-    },
-  );
+  it.each(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"])("retries when the connection was never established (%s)", async (code) => {
+    const { handle, attempts } = await submitOnce(transportError(code));
+    expect(handle?.requestId).toBe("n1");
+    expect(attempts).toBe(2);
+  });
 
   it("does not retry a transport error after the request may have been sent, and says so", async () => {
     const { error, attempts } = await submitOnce(transportError("ECONNRESET"));

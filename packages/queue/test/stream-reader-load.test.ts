@@ -17,11 +17,7 @@ describe("when the stream reader cannot be loaded", () => {
     });
     const { client } = testClient(fetch);
     await expect(client.run(fluxLora, { prompt: "a cat" }, { mode: "streaming" })).resolves.toMatchObject({ requestId: "l1" });
-    expect(calls.map((c) => new URL(c.url).pathname)).toEqual([
-      "/fal-ai/flux-lora",
-      "/fal-ai/flux-lora/requests/l1/status",
-      "/fal-ai/flux-lora/requests/l1",
-    ]);
+    expect(calls.map((c) => new URL(c.url).pathname)).toEqual(["/fal-ai/flux-lora", "/fal-ai/flux-lora/requests/l1/status", "/fal-ai/flux-lora/requests/l1"]);
   });
 
   it("streamStatus says what failed", async () => {

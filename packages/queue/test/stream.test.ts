@@ -37,9 +37,7 @@ async function runStreaming(streamResponder: Responder | readonly Responder[]) {
   });
   const { client } = testClient(observed.fetch);
   const updates: QueueStatus[] = [];
-  const outcome = await client
-    .run(fluxLora, input, { mode: "streaming", onQueueUpdate: (s) => updates.push(s) })
-    .catch((e: unknown) => e);
+  const outcome = await client.run(fluxLora, input, { mode: "streaming", onQueueUpdate: (s) => updates.push(s) }).catch((e: unknown) => e);
   return { outcome, updates, ...observed };
 }
 

@@ -9,13 +9,7 @@ import {
   type WebhookDelivery,
   createWebhookVerifier,
 } from "../src/index.js";
-import {
-  fluxLora,
-  fluxLoraImageToImage,
-  type FluxLoraImageToImageInput,
-  type FluxLoraInput,
-  type FluxOutput,
-} from "./fixtures/endpoints.js";
+import { fluxLora, fluxLoraImageToImage, type FluxLoraImageToImageInput, type FluxLoraInput, type FluxOutput } from "./fixtures/endpoints.js";
 import { observedFetch } from "./helpers.js";
 
 const client = createQueueClient({ provider: "fal", token: "k", fetch: observedFetch({}).fetch });
@@ -29,7 +23,9 @@ describe("types", () => {
   it("run infers input and output from the endpoint", () => {
     const typed = () => client.run(fluxLora, { prompt: "a", loras: [{ path: "p", scale: 1 }] });
     expectTypeOf(typed).returns.resolves.toEqualTypeOf<JobResult<FluxOutput>>();
-    expectTypeOf(client.run<FluxLoraImageToImageInput, FluxOutput>).parameter(1).toEqualTypeOf<FluxLoraImageToImageInput>();
+    expectTypeOf(client.run<FluxLoraImageToImageInput, FluxOutput>)
+      .parameter(1)
+      .toEqualTypeOf<FluxLoraImageToImageInput>();
     const i2i = () => client.run(fluxLoraImageToImage, { prompt: "a", image_url: "https://x/y.png", strength: 0.5 });
     expectTypeOf(i2i).returns.resolves.toHaveProperty("data").toEqualTypeOf<FluxOutput>();
   });

@@ -58,9 +58,9 @@ describe("webhook verification", () => {
     const { privateKey, publicJwk } = await keyPair();
     const verifier = createWebhookVerifier({ jwksUrl: JWKS_URL, fetch: jwksFetch([[publicJwk]]).fetch, now: () => NOW_S * 1000 });
     const signed = await signedDelivery(privateKey, okBody);
-    await expect(
-      verifier.verify({ headers: new Headers(signed.headers), body: new TextEncoder().encode(okBody) }),
-    ).resolves.toMatchObject({ request_id: "req-1" });
+    await expect(verifier.verify({ headers: new Headers(signed.headers), body: new TextEncoder().encode(okBody) })).resolves.toMatchObject({
+      request_id: "req-1",
+    });
   });
 
   it("rejects a signature from another key (forged)", async () => {
@@ -94,9 +94,9 @@ describe("webhook verification", () => {
     const signed = await signedDelivery(privateKey, okBody);
     const { ["x-fal-webhook-signature"]: _dropped, ...withoutSignature } = signed.headers;
     await expect(verifier.verify({ body: okBody, headers: withoutSignature })).rejects.toMatchObject({ reason: "missing_header" });
-    await expect(
-      verifier.verify({ body: okBody, headers: { ...signed.headers, "x-fal-webhook-signature": "zz" } }),
-    ).rejects.toMatchObject({ reason: "bad_signature" });
+    await expect(verifier.verify({ body: okBody, headers: { ...signed.headers, "x-fal-webhook-signature": "zz" } })).rejects.toMatchObject({
+      reason: "bad_signature",
+    });
   });
 
   it("rejects a signed body whose request_id differs from the signed header", async () => {
@@ -134,9 +134,7 @@ describe("webhook verification", () => {
     await expect(verifier.verify(await signedDelivery(newKey.privateKey, okBody))).rejects.toMatchObject({ reason: "bad_signature" });
     expect(urls).toHaveLength(1);
     nowMs += 120_000;
-    await expect(
-      verifier.verify(await signedDelivery(newKey.privateKey, okBody, { timestamp: nowMs / 1000 })),
-    ).resolves.toMatchObject({ status: "OK" });
+    await expect(verifier.verify(await signedDelivery(newKey.privateKey, okBody, { timestamp: nowMs / 1000 }))).resolves.toMatchObject({ status: "OK" });
     expect(urls).toHaveLength(2);
   });
 

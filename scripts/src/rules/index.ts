@@ -10,16 +10,7 @@ import { serverUrls } from "./server-urls.js";
 import type { Rule } from "./types.js";
 
 export function defaultRules(protocol: JsonObject): Rule[] {
-  return [
-    serverUrls,
-    apifoxNoise,
-    openapi31,
-    proseConstraints,
-    requiredRequestBody,
-    queueProtocol(protocol),
-    operationIds,
-    security,
-  ];
+  return [serverUrls, apifoxNoise, openapi31, proseConstraints, requiredRequestBody, queueProtocol(protocol), operationIds, security];
 }
 
 export type { Rule, RuleContext } from "./types.js";

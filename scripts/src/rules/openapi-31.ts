@@ -15,7 +15,10 @@ function upgradeSchema(schema: JsonObject): void {
     if (!("examples" in schema)) schema.examples = [schema.example!];
     delete schema.example;
   }
-  for (const [flag, bound] of [["exclusiveMinimum", "minimum"], ["exclusiveMaximum", "maximum"]] as const) {
+  for (const [flag, bound] of [
+    ["exclusiveMinimum", "minimum"],
+    ["exclusiveMaximum", "maximum"],
+  ] as const) {
     if (typeof schema[flag] === "boolean") {
       if (schema[flag] === true && typeof schema[bound] === "number") {
         schema[flag] = schema[bound]!;

@@ -56,7 +56,10 @@ export function parseProse(description: string, type: Json | undefined): { found
   }
   const list = ENUM.exec(description);
   if (list) {
-    const values = list[1]!.split(",").map((v) => v.trim().replace(/^["']|["']$/g, "")).filter(Boolean);
+    const values = list[1]!
+      .split(",")
+      .map((v) => v.trim().replace(/^["']|["']$/g, ""))
+      .filter(Boolean);
     if (type !== "string") skipped.push(`enum "${list[0]}" on a non-string schema`);
     else if (values.length > 0) found.enum = [...new Set(values)];
   }

@@ -13,15 +13,7 @@ import { findEndpoint, type RegisteredEndpoint } from "../endpoints.js";
 import { ExitCode, type ExitCodeValue, exitCodeFor, usageError } from "../exit-codes.js";
 import { parseFlags } from "../flags.js";
 import { Journal, JournalError, type JournalRecord, type LineState, lineStates } from "../journal.js";
-import {
-  CONNECTION_HELP,
-  CONNECTION_OPTIONS,
-  DEFAULT_OUT_DIR,
-  HELP_OPTION,
-  integerInRange,
-  OUTPUT_OPTIONS,
-  wantsHelp,
-} from "../options.js";
+import { CONNECTION_HELP, CONNECTION_OPTIONS, DEFAULT_OUT_DIR, HELP_OPTION, integerInRange, OUTPUT_OPTIONS, wantsHelp } from "../options.js";
 import { Progress } from "../progress.js";
 import { type Connection, connect } from "../provider.js";
 import { shortPath } from "../result-output.js";
@@ -79,7 +71,9 @@ export interface LineOutcome {
   readonly exit?: ExitCodeValue;
 }
 
-type Task = { readonly kind: "submit"; readonly line: BatchLine; readonly key: string } | { readonly kind: "follow"; readonly line: BatchLine; readonly requestId: string };
+type Task =
+  | { readonly kind: "submit"; readonly line: BatchLine; readonly key: string }
+  | { readonly kind: "follow"; readonly line: BatchLine; readonly requestId: string };
 
 /** Only a refusal that certainly created no job may be submitted again. */
 function certainlyNotCreated(error: unknown): boolean {
@@ -162,7 +156,13 @@ class BatchRun {
       if (certainlyNotCreated(error)) {
         await this.journal.append({ type: "rejected", line: line.line, error: message(error) });
         if (error instanceof AuthenticationError) this.#stopReason = "auth";
-        this.record({ line: line.line, status: "rejected", error: message(error), exit: exitCodeFor(error), note: "no job was created; a re-run submits it again" });
+        this.record({
+          line: line.line,
+          status: "rejected",
+          error: message(error),
+          exit: exitCodeFor(error),
+          note: "no job was created; a re-run submits it again",
+        });
       } else {
         this.record({
           line: line.line,
@@ -197,7 +197,14 @@ class BatchRun {
         this.record({ line: line.line, status: "failed", request_id: requestId, error: message(error), exit: ExitCode.failure });
       } else {
         if (error instanceof AuthenticationError) this.#stopReason = "auth";
-        this.record({ line: line.line, status: "error", request_id: requestId, error: message(error), exit: exitCodeFor(error), note: "a re-run follows it up again" });
+        this.record({
+          line: line.line,
+          status: "error",
+          request_id: requestId,
+          error: message(error),
+          exit: exitCodeFor(error),
+          note: "a re-run follows it up again",
+        });
       }
     }
   }
@@ -221,14 +228,23 @@ function plan(lines: readonly BatchLine[], states: Map<number, LineState>, conne
   const settled: LineOutcome[] = [];
   for (const line of lines) {
     const state = states.get(line.line) ?? { state: "new" };
-    const changed = "hash" in state && state.hash !== "" && state.hash !== line.hash ? "the line changed since it was submitted; its original job is what counts" : undefined;
-    const note = (text: string | undefined) => (changed === undefined ? (text === undefined ? {} : { note: text }) : { note: text === undefined ? changed : `${text}; ${changed}` });
+    const changed =
+      "hash" in state && state.hash !== "" && state.hash !== line.hash ? "the line changed since it was submitted; its original job is what counts" : undefined;
+    const note = (text: string | undefined) =>
+      changed === undefined ? (text === undefined ? {} : { note: text }) : { note: text === undefined ? changed : `${text}; ${changed}` };
     switch (state.state) {
       case "done":
         settled.push({ line: line.line, status: "done", request_id: state.requestId, files: state.files, note: "finished in an earlier run" });
         break;
       case "failed":
-        settled.push({ line: line.line, status: "failed", request_id: state.requestId, error: state.error, exit: ExitCode.failure, note: "failed in an earlier run" });
+        settled.push({
+          line: line.line,
+          status: "failed",
+          request_id: state.requestId,
+          error: state.error,
+          exit: ExitCode.failure,
+          note: "failed in an earlier run",
+        });
         break;
       case "submitted":
         if (state.provider === connection.identity) follows.push({ kind: "follow", line, requestId: state.requestId });

@@ -35,7 +35,9 @@ export async function emulatorCommand(argv: readonly string[], io: CliIO): Promi
   io.stdout.write(`  provider ${emulator.provider} (Authorization: ${emulator.auth === "bearer" ? "Bearer" : "Key"} <any token>)\n`);
   for (const e of emulator.endpoints) io.stdout.write(`  POST ${emulator.url}${e.submitPath}  (${e.id})\n`);
   const providerFlag = emulator.provider === "fal" ? "" : ` --provider ${emulator.provider}`;
-  io.stdout.write(`  try: flux run ${(emulator.endpoints.find((e) => e.id === "fal-ai/flux-lora") ?? emulator.endpoints[0])?.id ?? "<endpoint>"} --base-url ${emulator.url}${providerFlag} --prompt "a fox"\n`);
+  io.stdout.write(
+    `  try: flux run ${(emulator.endpoints.find((e) => e.id === "fal-ai/flux-lora") ?? emulator.endpoints[0])?.id ?? "<endpoint>"} --base-url ${emulator.url}${providerFlag} --prompt "a fox"\n`,
+  );
   io.stdout.write("  Ctrl-C stops it.\n");
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();

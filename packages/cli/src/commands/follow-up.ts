@@ -21,12 +21,7 @@ ${extra}${CONNECTION_HELP}
 `;
 }
 
-export async function parseFollowUp<Extra extends Record<string, OptionConfig>>(
-  command: string,
-  argv: readonly string[],
-  extra: Extra,
-  io: CliIO,
-) {
+export async function parseFollowUp<Extra extends Record<string, OptionConfig>>(command: string, argv: readonly string[], extra: Extra, io: CliIO) {
   const { options, positionals } = parseFlags([], [...argv], { ...FOLLOW_UP_OPTIONS, ...extra });
   const [requestId, ...rest] = positionals;
   if (requestId === undefined || requestId === "") {

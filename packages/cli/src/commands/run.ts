@@ -122,7 +122,13 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
       throw error;
     }
     progress.status(`downloading ${result.requestId}`);
-    const saved = await saveResult({ outDir: options.out ?? DEFAULT_OUT_DIR, requestId: result.requestId, endpointId: endpoint.id, output: result.data, signal: io.signal });
+    const saved = await saveResult({
+      outDir: options.out ?? DEFAULT_OUT_DIR,
+      requestId: result.requestId,
+      endpointId: endpoint.id,
+      output: result.data,
+      signal: io.signal,
+    });
     progress.stop();
     printResult(io, saved, mode, { elapsedMs: progress.elapsedMs(), provider: connection.label });
     return ExitCode.ok;

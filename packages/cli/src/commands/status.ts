@@ -22,7 +22,12 @@ export async function statusCommand(argv: readonly string[], io: CliIO): Promise
     if (options.json === true) {
       io.stdout.write(`${JSON.stringify({ request_id: requestId, ...status }, null, 2)}\n`);
     } else {
-      const detail = status.status === "IN_QUEUE" && status.queue_position !== undefined ? ` (position ${status.queue_position})` : status.status === "COMPLETED" && describeStatus(status) !== "completed" ? ` (${describeStatus(status)})` : "";
+      const detail =
+        status.status === "IN_QUEUE" && status.queue_position !== undefined
+          ? ` (position ${status.queue_position})`
+          : status.status === "COMPLETED" && describeStatus(status) !== "completed"
+            ? ` (${describeStatus(status)})`
+            : "";
       io.stdout.write(`${requestId}: ${status.status}${detail}\n`);
       for (const log of status.logs) io.stdout.write(`  ${log.message}\n`);
     }

@@ -200,7 +200,14 @@ describe("CompletionHistory", () => {
     expect(history.window("e")).toBeUndefined();
     history.record("e", 1100, 1200);
     expect(history.window("e")).toEqual({ earliest: 900, latest: 1200 });
-    for (const [a, b] of [[950, 1050], [1000, 1150], [1050, 1120], [1000, 1080], [59_000, 60_000]] as const) history.record("e", a, b);
+    for (const [a, b] of [
+      [950, 1050],
+      [1000, 1150],
+      [1050, 1120],
+      [1000, 1080],
+      [59_000, 60_000],
+    ] as const)
+      history.record("e", a, b);
     expect(history.window("e")).toEqual({ earliest: 950, latest: 1200 });
     for (let i = 0; i < 8; i++) history.record("e", 3000 + i, 3100 + i);
     expect(history.window("e")).toEqual({ earliest: 3001, latest: 3106 });
@@ -209,7 +216,13 @@ describe("CompletionHistory", () => {
 
   it("ignores impossible samples", () => {
     const history = new CompletionHistory();
-    for (const [a, b] of [[-1, 10], [10, 5], [Number.NaN, 10], [0, Number.POSITIVE_INFINITY]] as const) history.record("e", a, b);
+    for (const [a, b] of [
+      [-1, 10],
+      [10, 5],
+      [Number.NaN, 10],
+      [0, Number.POSITIVE_INFINITY],
+    ] as const)
+      history.record("e", a, b);
     for (let i = 0; i < 2; i++) history.record("e", 1, 2);
     expect(history.window("e")).toBeUndefined();
   });

@@ -175,10 +175,7 @@ describe("polling schedule", () => {
   it("honours a Retry-After hint on a pending status", async () => {
     const { fetch } = observedFetch({
       "POST /fal-ai/flux-lora": json(200, submitted("p2")),
-      [route("GET", "p2", "/status")]: [
-        json(202, { status: "IN_QUEUE", queue_position: 9 }, { "retry-after": "7" }),
-        json(200, { status: "COMPLETED" }),
-      ],
+      [route("GET", "p2", "/status")]: [json(202, { status: "IN_QUEUE", queue_position: 9 }, { "retry-after": "7" }), json(200, { status: "COMPLETED" })],
       [route("GET", "p2")]: json(200, sampleOutput),
     });
     const { client, sleeps } = testClient(fetch);
@@ -196,10 +193,7 @@ describe("subscribe", () => {
     const { client } = testClient(fetch);
     const result = await client.subscribe({ endpoint: fluxLoraImageToImage, requestId: "s1" });
     expect(result.data.images[0]?.width).toBe(1024);
-    expect(calls.map((c) => c.url)).toEqual([
-      `${CHAINHUB}/fal-ai/flux-lora/requests/s1/status`,
-      `${CHAINHUB}/fal-ai/flux-lora/requests/s1`,
-    ]);
+    expect(calls.map((c) => c.url)).toEqual([`${CHAINHUB}/fal-ai/flux-lora/requests/s1/status`, `${CHAINHUB}/fal-ai/flux-lora/requests/s1`]);
   });
 
   it("resumes from a handle that went through JSON storage", async () => {

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
+import { installOffline, pack, ROOT } from "./offline-install.js";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -18,10 +18,8 @@ it("an installed emulator tarball serves its bundled specs", () => {
   const packs = mkdtempSync(join(tmpdir(), "fluxkit-emu-pack-"));
   const app = mkdtempSync(join(tmpdir(), "fluxkit-emu-app-"));
   dirs.push(packs, app);
-  const out = execFileSync("pnpm", ["pack", "--pack-destination", packs], { cwd: join(ROOT, "packages/emulator"), encoding: "utf8" });
-  const tarball = out.trim().split("\n").pop()!.trim();
-  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module", dependencies: { "@fluxkit/emulator": `file:${tarball}` } }));
-  execFileSync("pnpm", ["install", "--offline", "--ignore-workspace"], { cwd: app, encoding: "utf8", stdio: "pipe" });
+  const dir = join(ROOT, "packages/emulator");
+  installOffline(app, { "@fluxkit/emulator": { dir, tarball: pack(dir, packs) } });
   const script = `import { createEmulator } from "@fluxkit/emulator";
 const e = await createEmulator();
 const health = await (await fetch(e.url + "/health")).json();

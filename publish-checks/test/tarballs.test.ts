@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { pack } from "./offline-install.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const BIN = new URL("../node_modules/.bin/", import.meta.url).pathname;
@@ -19,12 +20,6 @@ const publishable = readdirSync(join(ROOT, "packages"))
   .filter(({ pkg }) => !pkg.private)
   .sort((a, b) => a.pkg.name.localeCompare(b.pkg.name));
 
-function pack(dir: string): string {
-  const out = execFileSync("pnpm", ["pack", "--pack-destination", packs], { cwd: dir, encoding: "utf8" });
-  const tarball = out.trim().split("\n").pop()!.trim();
-  return tarball.startsWith("/") ? tarball : join(packs, tarball);
-}
-
 describe.each(publishable)("$pkg.name", ({ dir, pkg }) => {
   it("has the fields a registry user relies on", () => {
     expect(pkg).toMatchObject({ type: "module", sideEffects: false, license: "MIT", engines: { node: expect.any(String) } });
@@ -34,7 +29,7 @@ describe.each(publishable)("$pkg.name", ({ dir, pkg }) => {
   });
 
   it("passes publint and arethetypeswrong on the packed tarball", () => {
-    const tarball = pack(dir);
+    const tarball = pack(dir, packs);
     const publint = execFileSync(join(BIN, "publint"), ["run", tarball, "--strict"], { encoding: "utf8" });
     expect(publint).not.toMatch(/error|warning/i);
     // ESM-only by design: CommonJS `require` is not offered, so attw checks the ESM resolutions.

@@ -1,15 +1,14 @@
 /**
  * A consumer outside the workspace installs the packed tarballs, imports every generated
- * package, type-checks against the published .d.ts and runs. Installs are offline: the
- * packages' only dependency (openapi-fetch) is already in the pnpm store from the workspace
- * install, so the test never reaches the network.
+ * package, type-checks against the published .d.ts and runs. The install is offline (see
+ * offline-install.ts), so the test never reaches the network.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO } from "./helpers.js";
+import { installOffline, pack, ROOT as REPO } from "./offline-install.js";
 
 const PACKAGES = ["flux-lora", "flux-lora-image-to-image", "flux-1-dev-image-to-image"];
 const dirs: string[] = [];
@@ -22,17 +21,17 @@ describe("packed packages in a consumer project", () => {
     const packs = await mkdtemp(join(tmpdir(), "fluxkit-packs-"));
     const app = await mkdtemp(join(tmpdir(), "fluxkit-consumer-"));
     dirs.push(packs, app);
-    for (const name of PACKAGES) run("pnpm", ["pack", "--pack-destination", packs], join(REPO, "packages", name));
-    const tarballs = (await readdir(packs)).sort();
-    expect(tarballs).toHaveLength(PACKAGES.length);
-
-    const dependencies = Object.fromEntries(
-      PACKAGES.map((name) => [`@fluxkit/${name}`, `file:${join(packs, tarballs.find((t) => t.startsWith(`fluxkit-${name}-0`))!)}`]),
+    const packages = Object.fromEntries(
+      PACKAGES.map((name) => {
+        const dir = join(REPO, "packages", name);
+        return [`@fluxkit/${name}`, { dir, tarball: pack(dir, packs) }];
+      }),
     );
-    await writeFile(join(app, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", dependencies }, null, 2));
     await writeFile(
       join(app, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", noEmit: true, skipLibCheck: false, types: [] } }),
+      JSON.stringify({
+        compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", noEmit: true, skipLibCheck: false, types: [] },
+      }),
     );
     await writeFile(
       join(app, "index.ts"),
@@ -54,7 +53,7 @@ console.log(JSON.stringify([
 ]));
 `,
     );
-    run("pnpm", ["install", "--offline", "--ignore-workspace", "--config.confirmModulesPurge=false"], app);
+    installOffline(app, packages);
     run(join(REPO, "node_modules/.bin/tsc"), ["-p", "tsconfig.json"], app);
     run(join(REPO, "node_modules/.bin/tsc"), ["--outDir", "out", "--noEmit", "false", "-p", "tsconfig.json"], app);
     const printed = run(process.execPath, ["out/index.js"], app);

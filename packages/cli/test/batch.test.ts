@@ -12,7 +12,7 @@ interface Report {
   lines: Array<{ line: number; status: string; request_id?: string; files?: string[]; note?: string; error?: string }>;
 }
 
-describe("flux batch", { timeout: 60_000 }, () => {
+describe("flux batch", () => {
   let emulator: Emulator;
   beforeAll(async () => {
     emulator = await createEmulator({ provider: "fal", latency: "manual", concurrency: 8 });

@@ -5,7 +5,7 @@ import { assertBuilt, flux, magic, tempDir, waitFor } from "./helpers.js";
 
 assertBuilt();
 
-describe("flux status | result | cancel", { timeout: 30_000 }, () => {
+describe("flux status | result | cancel", () => {
   let emulator: Emulator;
   let cwd: string;
   beforeAll(async () => {

@@ -7,7 +7,7 @@ import { assertBuilt, cleanEnv, flux, magic, startFlux, tempDir, waitFor } from 
 
 assertBuilt();
 
-describe("flux run --help: flags from the spec", { timeout: 30_000 }, () => {
+describe("flux run --help: flags from the spec", () => {
   it("lists each endpoint's fields with types, enums, ranges, defaults and required", async () => {
     const cwd = await tempDir();
     const lora = await flux(["run", "flux-lora", "--help"], { cwd });
@@ -24,7 +24,7 @@ describe("flux run --help: flags from the spec", { timeout: 30_000 }, () => {
   });
 });
 
-describe("flux run against an emulator", { timeout: 30_000 }, () => {
+describe("flux run against an emulator", () => {
   let emulator: Emulator;
   let cwd: string;
   const run = (args: string[], env?: NodeJS.ProcessEnv) => flux(["run", ...args, "--base-url", emulator.url], { cwd, ...(env ? { env } : {}) });
@@ -122,7 +122,7 @@ describe("flux run against an emulator", { timeout: 30_000 }, () => {
   });
 });
 
-describe("the default provider is the embedded emulator", { timeout: 30_000 }, () => {
+describe("the default provider is the embedded emulator", () => {
   it("works offline with no token configured", async () => {
     const cwd = await tempDir();
     const result = await flux(["run", "flux-lora", "--prompt", "an offline fox", "--json"], { cwd, env: cleanEnv() });
@@ -146,7 +146,7 @@ describe("the default provider is the embedded emulator", { timeout: 30_000 }, (
   });
 });
 
-describe("exit codes for auth, timeout and Ctrl-C", { timeout: 30_000 }, () => {
+describe("exit codes for auth, timeout and Ctrl-C", () => {
   let emulator: Emulator;
   let cwd: string;
   beforeAll(async () => {

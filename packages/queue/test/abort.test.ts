@@ -18,7 +18,7 @@ async function abortWhen(
   const controller = new AbortController();
   const outcome = client.run(fluxLora, input, { ...options, signal: controller.signal }).catch((e: unknown) => e);
   // Real time, not only microtasks: the stream reader is a dynamic import.
-  await vi.waitFor(() => expect(when(observed.calls)).toBe(true), { timeout: 2000, interval: 1 });
+  await vi.waitFor(() => expect(when(observed.calls)).toBe(true), { timeout: 20_000, interval: 1 });
   controller.abort();
   return { error: await outcome, calls: observed.calls };
 }

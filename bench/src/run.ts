@@ -2,9 +2,10 @@
  * Runs the benchmarks, prints their tables and writes the report.
  *
  *   tsx src/run.ts                 full run (minutes), writes bench/REPORT.md
- *   tsx src/run.ts --quick         small N, few runs (seconds): checks the harness
+ *   tsx src/run.ts --quick         small N, few runs (seconds): checks the harness; prints the report
+ *                                  and leaves the committed bench/REPORT.md (a full run's) alone
  *   tsx src/run.ts --only <name>   one benchmark (repeatable): codegen-scale, client-overhead, …
- *   tsx src/run.ts --report <path> write the report elsewhere
+ *   tsx src/run.ts --report <path> write the report there (with --quick too)
  */
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -13,7 +14,7 @@ import { clientOverhead } from "./client-overhead.js";
 import { codegenScale } from "./codegen-scale.js";
 import { latencyToResult } from "./latency-to-result.js";
 import { memory } from "./memory.js";
-import { printSection, type Section, writeReport } from "./report.js";
+import { printSection, renderReport, type Section, writeReport } from "./report.js";
 import { validation } from "./validation.js";
 
 export interface BenchContext {
@@ -31,8 +32,8 @@ export const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Section>>
   validation,
 };
 
-function parseArgs(argv: string[]): { quick: boolean; only: string[]; report: string } {
-  const args = { quick: false, only: [] as string[], report: fileURLToPath(new URL("../REPORT.md", import.meta.url)) };
+function parseArgs(argv: string[]): { quick: boolean; only: string[]; report: string | undefined } {
+  const args = { quick: false, only: [] as string[], report: undefined as string | undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--quick") args.quick = true;
@@ -62,8 +63,16 @@ async function main(): Promise<void> {
     printSection(section);
     sections.push(section);
   }
-  await writeReport(args.report, sections, { quick: ctx.quick, runs: ctx.runs, startedAt, durationMs: performance.now() - t0, loadAtStart });
-  console.log(`\nreport written to ${args.report}`);
+  // A quick run's figures are not worth keeping: it writes a report only where told to.
+  const report = args.report ?? (ctx.quick ? undefined : fileURLToPath(new URL("../REPORT.md", import.meta.url)));
+  const info = { quick: ctx.quick, runs: ctx.runs, startedAt, durationMs: performance.now() - t0, loadAtStart };
+  if (report === undefined) {
+    console.log(`\n${renderReport(sections, info)}`);
+    console.log("quick run: the report above is printed only; bench/REPORT.md is left as it is (--report <path> writes one)");
+    return;
+  }
+  await writeReport(report, sections, info);
+  console.log(`\nreport written to ${report}`);
 }
 
 main().catch((error: unknown) => {

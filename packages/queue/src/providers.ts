@@ -9,6 +9,15 @@ export interface CustomProvider {
   readonly auth: AuthScheme;
 }
 
+/**
+ * Your own server-side proxy (`@fluxkit/proxy`), e.g. `{ proxyUrl: "/api/fal" }` in a browser.
+ * The proxy adds the provider's token on the server, so this client sends none and reads no
+ * environment variable. A relative URL is resolved against the page (`location.href`).
+ */
+export interface ProxyProvider {
+  readonly proxyUrl: string;
+}
+
 interface ProviderPreset {
   readonly baseUrl: string;
   readonly auth: AuthScheme;
@@ -25,22 +34,25 @@ export const providerPresets: Readonly<Record<ProviderName, ProviderPreset>> = {
 export const GENERIC_TOKEN_ENV = "FLUXKIT_TOKEN";
 
 export interface ResolvedProvider {
-  /** Preset name, or "custom". */
+  /** Preset name, "custom", or "proxy" (no token is ever sent). */
   readonly name: string;
   /** `https://host` — the only origin the Authorization header is sent to. */
   readonly origin: string;
   /** Path prefix of a custom base URL, without trailing slash (`""` for none). */
   readonly prefix: string;
+  /** Scheme of the Authorization header, when there is a token (never behind a proxy). */
   readonly auth: AuthScheme;
   /** Environment variables consulted for the token, in order. */
   readonly tokenEnv: readonly string[];
 }
 
-export function resolveProvider(provider: ProviderName | CustomProvider): ResolvedProvider {
+export function resolveProvider(provider: ProviderName | CustomProvider | ProxyProvider): ResolvedProvider {
   if (typeof provider === "string") {
     const preset = providerPresets[provider];
     if (preset === undefined) {
-      throw new FluxkitError(`Unknown provider "${String(provider)}". Use one of ${Object.keys(providerPresets).join(", ")} or { baseUrl, auth }.`);
+      throw new FluxkitError(
+        `Unknown provider "${String(provider)}". Use one of ${Object.keys(providerPresets).join(", ")}, { baseUrl, auth } or { proxyUrl }.`,
+      );
     }
     return {
       name: provider,
@@ -50,6 +62,7 @@ export function resolveProvider(provider: ProviderName | CustomProvider): Resolv
       tokenEnv: [preset.tokenEnv, GENERIC_TOKEN_ENV],
     };
   }
+  if ("proxyUrl" in provider) return resolveProxy(provider.proxyUrl);
   let url: URL;
   try {
     url = new URL(provider.baseUrl);
@@ -69,6 +82,34 @@ export function resolveProvider(provider: ProviderName | CustomProvider): Resolv
     auth: provider.auth,
     tokenEnv: [GENERIC_TOKEN_ENV],
   };
+}
+
+function resolveProxy(proxyUrl: string): ResolvedProvider {
+  const page = pageUrl();
+  let url: URL;
+  try {
+    url = new URL(proxyUrl, page);
+  } catch {
+    throw new FluxkitError(
+      page === undefined
+        ? `Invalid proxyUrl "${proxyUrl}": outside a browser it must be an absolute http(s) URL, such as https://my.app/api/fal.`
+        : `Invalid proxyUrl "${proxyUrl}": expected a URL or a path such as /api/fal.`,
+    );
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new FluxkitError(`Invalid proxyUrl "${proxyUrl}": only http and https are supported.`);
+  }
+  return { name: "proxy", origin: url.origin, prefix: url.pathname.replace(/\/+$/, ""), auth: "bearer", tokenEnv: [] };
+}
+
+/** The page's URL in a browser (relative proxy URLs resolve against it); undefined elsewhere. */
+function pageUrl(): string | undefined {
+  try {
+    const href = (globalThis as { location?: { href?: unknown } }).location?.href;
+    return typeof href === "string" ? href : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -94,9 +135,17 @@ function readEnv(env: Env, name: string): string | undefined {
 
 /**
  * The token: the explicit option, else the provider's own variable, else FLUXKIT_TOKEN.
- * Presets need one; a custom provider (e.g. a local emulator) may run without.
+ * Presets need one; a custom provider (e.g. a local emulator) may run without; a proxy never has one.
  */
 export function resolveToken(provider: ResolvedProvider, explicit: string | undefined, env: Env): string | undefined {
+  if (provider.name === "proxy") {
+    if (explicit !== undefined && explicit !== "") {
+      throw new FluxkitError(
+        "A { proxyUrl } provider takes no token: the proxy adds the provider's token on the server. Remove the token option (in a browser bundle it would reach every visitor).",
+      );
+    }
+    return undefined;
+  }
   if (explicit !== undefined && explicit !== "") return explicit;
   for (const name of provider.tokenEnv) {
     const value = readEnv(env, name);

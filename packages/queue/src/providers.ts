@@ -85,31 +85,19 @@ export function resolveProvider(provider: ProviderName | CustomProvider | ProxyP
 }
 
 function resolveProxy(proxyUrl: string): ResolvedProvider {
-  const page = pageUrl();
-  let url: URL;
+  let page: string | undefined;
+  try {
+    // Relative proxy URLs resolve against the page; there is none on servers (and Deno throws).
+    page = (globalThis as { location?: { href?: string } }).location?.href;
+  } catch {}
+  let url: URL | undefined;
   try {
     url = new URL(proxyUrl, page);
-  } catch {
-    throw new FluxkitError(
-      page === undefined
-        ? `Invalid proxyUrl "${proxyUrl}": outside a browser it must be an absolute http(s) URL, such as https://my.app/api/fal.`
-        : `Invalid proxyUrl "${proxyUrl}": expected a URL or a path such as /api/fal.`,
-    );
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new FluxkitError(`Invalid proxyUrl "${proxyUrl}": only http and https are supported.`);
+  } catch {}
+  if (url?.protocol !== "https:" && url?.protocol !== "http:") {
+    throw new FluxkitError(`Invalid proxyUrl "${proxyUrl}": expected an http(s) URL, or a path such as /api/fal in a browser.`);
   }
   return { name: "proxy", origin: url.origin, prefix: url.pathname.replace(/\/+$/, ""), auth: "bearer", tokenEnv: [] };
-}
-
-/** The page's URL in a browser (relative proxy URLs resolve against it); undefined elsewhere. */
-function pageUrl(): string | undefined {
-  try {
-    const href = (globalThis as { location?: { href?: unknown } }).location?.href;
-    return typeof href === "string" ? href : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -139,11 +127,7 @@ function readEnv(env: Env, name: string): string | undefined {
  */
 export function resolveToken(provider: ResolvedProvider, explicit: string | undefined, env: Env): string | undefined {
   if (provider.name === "proxy") {
-    if (explicit !== undefined && explicit !== "") {
-      throw new FluxkitError(
-        "A { proxyUrl } provider takes no token: the proxy adds the provider's token on the server. Remove the token option (in a browser bundle it would reach every visitor).",
-      );
-    }
+    if (explicit) throw new FluxkitError("A { proxyUrl } provider takes no token: the proxy holds it. Remove the token option.");
     return undefined;
   }
   if (explicit !== undefined && explicit !== "") return explicit;

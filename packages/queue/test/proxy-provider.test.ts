@@ -73,7 +73,9 @@ describe("provider: { proxyUrl }", () => {
   });
 
   it("says how to fix a relative proxyUrl outside a browser, and refuses other schemes", () => {
-    expect(() => createQueueClient({ provider: { proxyUrl: "/api/fal" } })).toThrow(/outside a browser it must be an absolute http\(s\) URL/);
-    expect(() => createQueueClient({ provider: { proxyUrl: "ftp://app.example/api/fal" } })).toThrow(/only http and https/);
+    expect(() => createQueueClient({ provider: { proxyUrl: "/api/fal" } })).toThrow(
+      /Invalid proxyUrl "\/api\/fal": expected an http\(s\) URL, or a path such as \/api\/fal in a browser/,
+    );
+    expect(() => createQueueClient({ provider: { proxyUrl: "ftp://app.example/api/fal" } })).toThrow(/Invalid proxyUrl "ftp:/);
   });
 });

@@ -3,6 +3,7 @@
  * (polling and streaming) and cancels them; the upstream gets the server's token and only that;
  * callers get their own ids and URLs, an allowlist of headers, and never the token.
  */
+import { IMAGE_SIZE_PRESETS } from "@fluxkit/emulator";
 import { fluxLora } from "@fluxkit/flux-lora";
 import { fluxLoraImageToImage } from "@fluxkit/flux-lora-image-to-image";
 import { createQueueClient, JobFailedError, type QueueStatus, ValidationError } from "@fluxkit/queue";
@@ -26,6 +27,8 @@ import {
 } from "./helpers.js";
 
 const SUBMIT = "/api/fal/fal-ai/flux-lora";
+/** The pixel size the emulator renders the "square" preset at, from its own table. */
+const SQUARE = IMAGE_SIZE_PRESETS.square!;
 let instant: Upstream;
 let manual: Upstream;
 let proxy: RunningProxy;
@@ -81,7 +84,7 @@ describe("jobs through the proxy", () => {
     const client = browserClient(proxy.url);
     const { data, requestId } = await client.run(fluxLora, { prompt: "a lighthouse at dawn", image_size: "square", seed: 7 });
     expect(data.images).toHaveLength(1);
-    expect(data.images[0]).toMatchObject({ width: 512, height: 512 });
+    expect(data.images[0]).toMatchObject(SQUARE);
     // An opaque id: the upstream id and a signature, never the upstream id alone.
     expect(requestId).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
     const upstreamId = Buffer.from(requestId.split(".")[0] as string, "base64url").toString("utf8");
@@ -128,7 +131,7 @@ describe("jobs through the proxy", () => {
     await until(() => updates.some((s) => s.status === "IN_PROGRESS"), "an IN_PROGRESS event through the proxy");
     expect(manual.emulator.finish(upstreamId)).toBe(1);
     const { data } = await done;
-    expect(data.images[0]).toMatchObject({ width: 512, height: 512 });
+    expect(data.images[0]).toMatchObject(SQUARE);
     expect(updates.map((s) => s.status)).toContain("COMPLETED");
     expect(updates.flatMap((s) => s.logs.map((l) => l.message))).toContain("Starting inference");
     expect(manual.hits.map((h) => h.path)).toContain(`/fal-ai/flux-lora/requests/${upstreamId}/status/stream?logs=1`);
@@ -314,7 +317,7 @@ describe("mounted in Hono", () => {
     const served = await serveFetch((request) => Promise.resolve(app.fetch(request)));
     try {
       const { data } = await browserClient(served.url).run(fluxLora, { prompt: "hono", image_size: "square" });
-      expect(data.images[0]).toMatchObject({ width: 512, height: 512 });
+      expect(data.images[0]).toMatchObject(SQUARE);
       const refused = await raw(served.url, "GET", "/api/fal/fal-ai/flux-lora/requests/abc.def/status", { headers: { "x-test-user": "alice" } });
       expect(refused.status).toBe(404);
     } finally {

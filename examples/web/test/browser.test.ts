@@ -61,6 +61,8 @@ beforeAll(async () => {
         "Install Debian's chromium (apt-get install -y --no-install-recommends chromium; .ci/run does this in CI) or point CHROMIUM_PATH at a Chromium binary. This test is never skipped.",
     );
   }
+  // Generous: CI is a busy 2-core machine. Each wait ends as soon as the page gets there.
+  context.setDefaultTimeout(60_000);
   context.on("request", (request) => {
     pending.push(
       request.allHeaders().then((headers) => {

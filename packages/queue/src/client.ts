@@ -18,15 +18,27 @@ import {
 } from "./errors.js";
 import { HttpClient, type FetchLike } from "./http.js";
 import { CompletionHistory, PollSchedule, resolvePollingOptions, type PollingOptions } from "./polling.js";
-import { defaultEnv, resolveProvider, resolveToken, type CustomProvider, type Env, type ProviderName, type ResolvedProvider } from "./providers.js";
+import {
+  defaultEnv,
+  resolveProvider,
+  resolveToken,
+  type CustomProvider,
+  type Env,
+  type ProviderName,
+  type ProxyProvider,
+  type ResolvedProvider,
+} from "./providers.js";
 import { RetryBudget, defaultRetryOptions, parseRetryAfter, type RetryOptions } from "./retry.js";
 import { isFailed, parseStatus, type CompletedStatus, type QueueStatus } from "./status.js";
 import { deriveFollowUpUrls, followUrl, providerUrl, type FollowUpUrls } from "./urls.js";
 
 export interface QueueClientOptions {
-  /** A preset, or any queue-compatible base URL (a path prefix is kept) with its auth scheme. */
-  readonly provider: ProviderName | CustomProvider;
-  /** Defaults to the provider's variable (CHAINHUB_TOKEN, KKIAI_TOKEN, FAL_KEY), then FLUXKIT_TOKEN. */
+  /**
+   * A preset, any queue-compatible base URL (a path prefix is kept) with its auth scheme, or
+   * `{ proxyUrl }`: your `@fluxkit/proxy` route, which holds the token (browsers use this).
+   */
+  readonly provider: ProviderName | CustomProvider | ProxyProvider;
+  /** Defaults to the provider's variable (CHAINHUB_TOKEN, KKIAI_TOKEN, FAL_KEY), then FLUXKIT_TOKEN; never with `{ proxyUrl }`. */
   readonly token?: string;
   /** Defaults to the global fetch. */
   readonly fetch?: FetchLike;

@@ -32,7 +32,7 @@ export type { FetchLike } from "./http.js";
 export { defaultPollingOptions } from "./polling.js";
 export type { PollingOptions } from "./polling.js";
 export { providerPresets } from "./providers.js";
-export type { AuthScheme, CustomProvider, ProviderName, ResolvedProvider } from "./providers.js";
+export type { AuthScheme, CustomProvider, ProviderName, ProxyProvider, ResolvedProvider } from "./providers.js";
 export { defaultRetryOptions } from "./retry.js";
 export type { RetryOptions } from "./retry.js";
 export type { CompletedStatus, InProgressStatus, InQueueStatus, QueueLog, QueueStatus } from "./status.js";

@@ -9,6 +9,15 @@ export interface CustomProvider {
   readonly auth: AuthScheme;
 }
 
+/**
+ * Your own server-side proxy (`@fluxkit/proxy`), e.g. `{ proxyUrl: "/api/fal" }` in a browser.
+ * The proxy adds the provider's token on the server, so this client sends none and reads no
+ * environment variable. A relative URL is resolved against the page (`location.href`).
+ */
+export interface ProxyProvider {
+  readonly proxyUrl: string;
+}
+
 interface ProviderPreset {
   readonly baseUrl: string;
   readonly auth: AuthScheme;
@@ -25,22 +34,25 @@ export const providerPresets: Readonly<Record<ProviderName, ProviderPreset>> = {
 export const GENERIC_TOKEN_ENV = "FLUXKIT_TOKEN";
 
 export interface ResolvedProvider {
-  /** Preset name, or "custom". */
+  /** Preset name, "custom", or "proxy" (no token is ever sent). */
   readonly name: string;
   /** `https://host` — the only origin the Authorization header is sent to. */
   readonly origin: string;
   /** Path prefix of a custom base URL, without trailing slash (`""` for none). */
   readonly prefix: string;
+  /** Scheme of the Authorization header, when there is a token (never behind a proxy). */
   readonly auth: AuthScheme;
   /** Environment variables consulted for the token, in order. */
   readonly tokenEnv: readonly string[];
 }
 
-export function resolveProvider(provider: ProviderName | CustomProvider): ResolvedProvider {
+export function resolveProvider(provider: ProviderName | CustomProvider | ProxyProvider): ResolvedProvider {
   if (typeof provider === "string") {
     const preset = providerPresets[provider];
     if (preset === undefined) {
-      throw new FluxkitError(`Unknown provider "${String(provider)}". Use one of ${Object.keys(providerPresets).join(", ")} or { baseUrl, auth }.`);
+      throw new FluxkitError(
+        `Unknown provider "${String(provider)}". Use one of ${Object.keys(providerPresets).join(", ")}, { baseUrl, auth } or { proxyUrl }.`,
+      );
     }
     return {
       name: provider,
@@ -50,6 +62,7 @@ export function resolveProvider(provider: ProviderName | CustomProvider): Resolv
       tokenEnv: [preset.tokenEnv, GENERIC_TOKEN_ENV],
     };
   }
+  if ("proxyUrl" in provider) return resolveProxy(provider.proxyUrl);
   let url: URL;
   try {
     url = new URL(provider.baseUrl);
@@ -69,6 +82,22 @@ export function resolveProvider(provider: ProviderName | CustomProvider): Resolv
     auth: provider.auth,
     tokenEnv: [GENERIC_TOKEN_ENV],
   };
+}
+
+function resolveProxy(proxyUrl: string): ResolvedProvider {
+  let page: string | undefined;
+  try {
+    // Relative proxy URLs resolve against the page; there is none on servers (and Deno throws).
+    page = (globalThis as { location?: { href?: string } }).location?.href;
+  } catch {}
+  let url: URL | undefined;
+  try {
+    url = new URL(proxyUrl, page);
+  } catch {}
+  if (url?.protocol !== "https:" && url?.protocol !== "http:") {
+    throw new FluxkitError(`Invalid proxyUrl "${proxyUrl}": expected an http(s) URL, or a path such as /api/fal in a browser.`);
+  }
+  return { name: "proxy", origin: url.origin, prefix: url.pathname.replace(/\/+$/, ""), auth: "bearer", tokenEnv: [] };
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -94,9 +123,13 @@ function readEnv(env: Env, name: string): string | undefined {
 
 /**
  * The token: the explicit option, else the provider's own variable, else FLUXKIT_TOKEN.
- * Presets need one; a custom provider (e.g. a local emulator) may run without.
+ * Presets need one; a custom provider (e.g. a local emulator) may run without; a proxy never has one.
  */
 export function resolveToken(provider: ResolvedProvider, explicit: string | undefined, env: Env): string | undefined {
+  if (provider.name === "proxy") {
+    if (explicit) throw new FluxkitError("A { proxyUrl } provider takes no token: the proxy holds it. Remove the token option.");
+    return undefined;
+  }
   if (explicit !== undefined && explicit !== "") return explicit;
   for (const name of provider.tokenEnv) {
     const value = readEnv(env, name);

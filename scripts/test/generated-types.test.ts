@@ -1,7 +1,7 @@
 /** Type tests on the generated packages: raw vs normalized must show in the types. */
 import { describe, expectTypeOf, it } from "vitest";
 import type { Input as DevInput, Output as DevOutput } from "../../packages/flux-1-dev-image-to-image/src/index.js";
-import { fluxLora, type Input as LoraInput, type Output, type QueueSubmitResponse } from "../../packages/flux-lora/src/index.js";
+import { type components, fluxLora, type Input as LoraInput, type Output, type QueueSubmitResponse } from "../../packages/flux-lora/src/index.js";
 import type { Input as LoraI2IInput } from "../../packages/flux-lora-image-to-image/src/index.js";
 
 describe("generated types", () => {
@@ -36,6 +36,13 @@ describe("generated types", () => {
     expectTypeOf<Output["has_nsfw_concepts"]>().toEqualTypeOf<boolean[]>();
     expectTypeOf<DevOutput["seed"]>().toEqualTypeOf<number>();
     expectTypeOf<Output>().not.toEqualTypeOf<Record<string, never>>();
+  });
+
+  it("open objects are Record<string, unknown>: a 422's ctx can be read", () => {
+    type Ctx = NonNullable<components["schemas"]["ValidationErrorItem"]["ctx"]>;
+    expectTypeOf<Ctx>().toEqualTypeOf<Record<string, unknown>>();
+    const ctx: Ctx = { le: 4 };
+    expectTypeOf(ctx.le).toEqualTypeOf<unknown>();
   });
 
   it("the endpoint value carries its input and output types", () => {

@@ -66,7 +66,7 @@ export const flux1DevImageToImage: EndpointDefinition<Input, Output> = {
   servers: [{"provider":"chainhub","url":"https://api.chainhub.tech","auth":"bearer"},{"provider":"fal","url":"https://queue.fal.run","auth":"key"}],
   required: ["image_url","prompt"],
   defaults: {"strength":0.95,"num_inference_steps":40,"guidance_scale":3.5,"num_images":1,"output_format":"jpeg","acceleration":"regular","sync_mode":false},
-  specHash: "300eaed179f24fa543840596aa892bf0eaa4a6a26fab974a683f9428763f4d8b",
+  specHash: "f94139ed353e09d4dda46d2b8c36078b47d7f371236ca6ee0e5a02098bb4a55b",
   validateInput,
 };
 

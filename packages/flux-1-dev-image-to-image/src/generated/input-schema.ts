@@ -9,14 +9,14 @@ export const inputSchema = {
     },
     "strength": {
       "type": "number",
-      "description": "The intensity of the initial image. Higher intensity values result in better model performance. Default value: 0.95. Range: 0.01-1",
+      "description": "The intensity of the initial image. Higher intensity values result in better model performance.",
       "minimum": 0.01,
       "maximum": 1,
       "default": 0.95
     },
     "num_inference_steps": {
       "type": "integer",
-      "description": "Number of inference steps to be performed. Default: 40. Range: 10-50.",
+      "description": "Number of inference steps to be performed.",
       "minimum": 10,
       "maximum": 50,
       "default": 40
@@ -27,14 +27,14 @@ export const inputSchema = {
     },
     "guidance_scale": {
       "type": "number",
-      "description": "The CFG (Classifier-Free Guided) scale measures how close you want your model to be to the prompts when searching for relevant images. Default: 3.5. Range: 1-20.",
+      "description": "The CFG (Classifier-Free Guided) scale measures how close you want your model to be to the prompts when searching for relevant images.",
       "minimum": 1,
       "maximum": 20,
       "default": 3.5
     },
     "num_images": {
       "type": "integer",
-      "description": "Number of images generated. Default: 1. Range: 1-4",
+      "description": "Number of images generated.",
       "minimum": 1,
       "maximum": 4,
       "default": 1
@@ -44,7 +44,7 @@ export const inputSchema = {
     },
     "output_format": {
       "type": "string",
-      "description": "The format for generating the image. Default: \"jpeg\" Supported formats: default, png, jpeg",
+      "description": "The format for generating the image.",
       "default": "jpeg",
       "enum": [
         "png",
@@ -53,7 +53,7 @@ export const inputSchema = {
     },
     "acceleration": {
       "type": "string",
-      "description": "Generation speed. Higher speed means faster generation. Default: \"regular\". Supported options: default, none, regular, high.",
+      "description": "Generation speed. Higher speed means faster generation.",
       "default": "regular",
       "enum": [
         "none",

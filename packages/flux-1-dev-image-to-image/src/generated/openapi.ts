@@ -98,14 +98,14 @@ export interface components {
             /**
              * @minimum 0.01
              * @maximum 1
-             * @description The intensity of the initial image. Higher intensity values result in better model performance. Default value: 0.95. Range: 0.01-1
+             * @description The intensity of the initial image. Higher intensity values result in better model performance.
              * @default 0.95
              */
             strength?: number;
             /**
              * @minimum 10
              * @maximum 50
-             * @description Number of inference steps to be performed. Default: 40. Range: 10-50.
+             * @description Number of inference steps to be performed.
              * @default 40
              */
             num_inference_steps?: number;
@@ -114,26 +114,26 @@ export interface components {
             /**
              * @minimum 1
              * @maximum 20
-             * @description The CFG (Classifier-Free Guided) scale measures how close you want your model to be to the prompts when searching for relevant images. Default: 3.5. Range: 1-20.
+             * @description The CFG (Classifier-Free Guided) scale measures how close you want your model to be to the prompts when searching for relevant images.
              * @default 3.5
              */
             guidance_scale?: number;
             /**
              * @minimum 1
              * @maximum 4
-             * @description Number of images generated. Default: 1. Range: 1-4
+             * @description Number of images generated.
              * @default 1
              */
             num_images?: number;
             enable_safety_checker?: boolean;
             /**
-             * @description The format for generating the image. Default: "jpeg" Supported formats: default, png, jpeg
+             * @description The format for generating the image.
              * @default jpeg
              * @enum {string}
              */
             output_format?: "png" | "jpeg";
             /**
-             * @description Generation speed. Higher speed means faster generation. Default: "regular". Supported options: default, none, regular, high.
+             * @description Generation speed. Higher speed means faster generation.
              * @default regular
              * @enum {string}
              */
@@ -234,7 +234,7 @@ export interface components {
             loc: (string | number)[];
             msg: string;
             type: string;
-            ctx?: Record<string, never>;
+            ctx?: Record<string, unknown>;
         };
         ValidationError: {
             detail: components["schemas"]["ValidationErrorItem"][] | string;

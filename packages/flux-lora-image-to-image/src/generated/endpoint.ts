@@ -66,7 +66,7 @@ export const fluxLoraImageToImage: EndpointDefinition<Input, Output> = {
   servers: [{"provider":"chainhub","url":"https://api.chainhub.tech","auth":"bearer"},{"provider":"kkiai","url":"https://www.kkiai.com","auth":"bearer"},{"provider":"fal","url":"https://queue.fal.run","auth":"key"}],
   required: ["prompt","image_url"],
   defaults: {"enable_safety_checker":true},
-  specHash: "2bfb5e32898bad799c8ce7ff82fb6e83d4b73cb94dc1492a18b32ffc574503e0",
+  specHash: "4bf766eabd81d7c2d2f9e1220c66e60990a2eed5fa177d046b693c8f4e1eb920",
   validateInput,
 };
 

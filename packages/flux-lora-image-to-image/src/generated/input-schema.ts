@@ -9,30 +9,27 @@ export const inputSchema = {
     },
     "num_inference_steps": {
       "type": "integer",
-      "description": "Range value: 1-50",
       "minimum": 1,
       "maximum": 50
     },
     "guidance_scale": {
       "type": "number",
-      "description": "Range value: 0-35",
       "minimum": 0,
       "maximum": 35
     },
     "num_images": {
       "type": "integer",
-      "description": "Number of images, range: 1-4",
+      "description": "Number of images",
       "minimum": 1,
       "maximum": 4
     },
     "enable_safety_checker": {
       "type": "boolean",
-      "description": "Enable security checks. Default value: true",
+      "description": "Enable security checks.",
       "default": true
     },
     "output_format": {
       "type": "string",
-      "description": "Supported output image formats: jpeg, png",
       "enum": [
         "jpeg",
         "png"
@@ -44,7 +41,7 @@ export const inputSchema = {
     },
     "strength": {
       "type": "number",
-      "description": "Strength, range: 0.01-1",
+      "description": "Strength",
       "minimum": 0.01,
       "maximum": 1
     }

@@ -66,7 +66,7 @@ export const fluxLora: EndpointDefinition<Input, Output> = {
   servers: [{"provider":"chainhub","url":"https://api.chainhub.tech","auth":"bearer"},{"provider":"fal","url":"https://queue.fal.run","auth":"key"}],
   required: ["prompt"],
   defaults: {"image_size":"landscape_4_3","enable_safety_checker":true,"loras":[],"sync_mode":false},
-  specHash: "a975826f5efd2e7db79b61588b99546e06d5615767fb39184e1250794e15298c",
+  specHash: "8b0dc326b1a70b331bc8e5b6804590f9a6470bbd15ad8b74a390b42e212e3f17",
   validateInput,
 };
 

@@ -103,30 +103,25 @@ export interface components {
             /**
              * @minimum 1
              * @maximum 50
-             * @description Range value: 1-50
              */
             num_inference_steps?: number;
             /**
              * @minimum 0
              * @maximum 35
-             * @description Range value: 0-35
              */
             guidance_scale?: number;
             /**
              * @minimum 1
              * @maximum 4
-             * @description Number of images, range: 1-4
+             * @description Number of images
              */
             num_images?: number;
             /**
-             * @description Enable security checks. Default value: true
+             * @description Enable security checks.
              * @default true
              */
             enable_safety_checker?: boolean;
-            /**
-             * @description Supported output image formats: jpeg, png
-             * @enum {string}
-             */
+            /** @enum {string} */
             output_format?: "jpeg" | "png";
             /**
              * @description LoRA weights to merge into the model, applied in order.
@@ -229,7 +224,7 @@ export interface components {
             loc: (string | number)[];
             msg: string;
             type: string;
-            ctx?: Record<string, never>;
+            ctx?: Record<string, unknown>;
         };
         ValidationError: {
             detail: components["schemas"]["ValidationErrorItem"][] | string;

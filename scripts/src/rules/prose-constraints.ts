@@ -127,7 +127,10 @@ function applyTo(schema: JsonObject, path: string, ctx: RuleContext): void {
     const rest = withoutPhrases(schema.description, gone);
     if (rest === "") delete schema.description;
     else schema.description = rest;
-    ctx.report(`${path}: description ${JSON.stringify(rest)} (the lifted ${gone.map((g) => JSON.stringify(g)).join(", ")} removed)`);
+    const lifted = gone.map((g) => JSON.stringify(g)).join(", ");
+    ctx.report(
+      rest === "" ? `${path}: description removed (it only said ${lifted})` : `${path}: description ${JSON.stringify(rest)} (the lifted ${lifted} removed)`,
+    );
   }
   if (Array.isArray(schema.enum) && schema.default !== undefined && !schema.enum.includes(schema.default)) {
     ctx.report(`${path}: default ${JSON.stringify(schema.default)} is not among enum values; dropped the default`);

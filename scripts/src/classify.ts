@@ -287,20 +287,40 @@ class SchemaComparer {
   }
 
   private compareRanges(side: Side, path: string, b: JsonObject, a: JsonObject): void {
+    const report = (narrowed: boolean, text: string) => {
+      if (side === "Output") this.add(path, narrowed ? "range-narrowed" : "range-widened", "patch", `${text} (documented; outputs are not validated)`);
+      else if (narrowed) this.add(path, "range-narrowed", "major", `${text}: inputs that were valid are now rejected`);
+      else this.add(path, "range-widened", "minor", `${text}: accepts more than before`);
+    };
+    // Numbers: a bound is judged by the values it accepts, whichever keyword states it
+    // (for integers, exclusiveMinimum 0 and minimum 1 accept the same).
+    for (const lower of [true, false]) {
+      const keys = lower ? (["minimum", "exclusiveMinimum"] as const) : (["maximum", "exclusiveMaximum"] as const);
+      if (keys.every((k) => b[k] === a[k])) continue;
+      const vb = numericBound(b, lower);
+      const va = numericBound(a, lower);
+      const text = keys
+        .filter((k) => b[k] !== a[k])
+        .map((k) => `${k} ${typeof b[k] === "number" ? b[k] : "none"} → ${typeof a[k] === "number" ? a[k] : "none"}`)
+        .join(", ");
+      if (vb !== undefined && va !== undefined && vb.value === va.value && vb.exclusive === va.exclusive) {
+        this.add(path, "constraint-changed", "patch", `${text} (the same values are accepted)`);
+        continue;
+      }
+      // A new bound, or a lower bound going up / an upper bound going down, rejects inputs.
+      const tighter = va !== undefined && (vb === undefined || (lower ? va.value > vb.value : va.value < vb.value) || (va.value === vb.value && va.exclusive));
+      report(tighter, text);
+    }
     for (const [keys, lower] of [
-      [LOWER_BOUNDS, true],
-      [UPPER_BOUNDS, false],
+      [LOWER_BOUNDS.filter((k) => !k.endsWith("imum")), true],
+      [UPPER_BOUNDS.filter((k) => !k.endsWith("imum")), false],
     ] as const) {
       for (const key of keys) {
         const vb = typeof b[key] === "number" ? (b[key] as number) : undefined;
         const va = typeof a[key] === "number" ? (a[key] as number) : undefined;
         if (vb === va) continue;
-        // A new bound, or a lower bound going up / an upper bound going down, rejects inputs.
         const narrowed = vb === undefined || (va !== undefined && (lower ? va > vb : va < vb));
-        const text = `${key} ${vb ?? "none"} → ${va ?? "none"}`;
-        if (side === "Output") this.add(path, narrowed ? "range-narrowed" : "range-widened", "patch", `${text} (documented; outputs are not validated)`);
-        else if (narrowed) this.add(path, "range-narrowed", "major", `${text}: inputs that were valid are now rejected`);
-        else this.add(path, "range-widened", "minor", `${text}: accepts more than before`);
+        report(narrowed, `${key} ${vb ?? "none"} → ${va ?? "none"}`);
       }
     }
   }
@@ -379,6 +399,28 @@ class SchemaComparer {
       else this.add(path, "constraint-changed", "major", `${text}: inputs that were valid may be rejected`);
     }
   }
+}
+
+/**
+ * The tightest lower (or upper) bound a schema puts on numbers, as a value and whether it is
+ * exclusive; for an integer-only schema, as the inclusive integer bound it amounts to.
+ */
+function numericBound(schema: JsonObject, lower: boolean): { value: number; exclusive: boolean } | undefined {
+  const inclusive = schema[lower ? "minimum" : "maximum"];
+  const exclusive = schema[lower ? "exclusiveMinimum" : "exclusiveMaximum"];
+  const candidates: { value: number; exclusive: boolean }[] = [];
+  if (typeof inclusive === "number") candidates.push({ value: inclusive, exclusive: false });
+  if (typeof exclusive === "number") candidates.push({ value: exclusive, exclusive: true });
+  if (candidates.length === 0) return undefined;
+  const integer = deepEqual(typeSet(schema) === null ? null : [...typeSet(schema)!].filter((t) => t !== "null"), ["integer"]);
+  const normalized = candidates.map((c) => {
+    if (!integer) return c;
+    const value = lower ? (c.exclusive ? Math.floor(c.value) + 1 : Math.ceil(c.value)) : c.exclusive ? Math.ceil(c.value) - 1 : Math.floor(c.value);
+    return { value, exclusive: false };
+  });
+  return normalized.reduce((tightest, c) =>
+    (lower ? c.value > tightest.value : c.value < tightest.value) || (c.value === tightest.value && c.exclusive) ? c : tightest,
+  );
 }
 
 function withoutDocs(schema: JsonObject): JsonObject {

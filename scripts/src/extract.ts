@@ -1,12 +1,12 @@
 /**
  * Extract: pull the machine-readable part out of a vendor document.
  *
- * Apifox markdown exports wrap the OpenAPI YAML in a fenced block; plain YAML and JSON files
- * are used whole. Rendered docs pages are not OpenAPI: from those we only read which endpoint
+ * Apifox markdown exports wrap the OpenAPI YAML in a fenced block; plain YAML and JSON files,
+ * and fal's per-endpoint queue OpenAPI (JSON), are used whole. Rendered docs pages are not OpenAPI: from those we only read which endpoint
  * they describe and on which host, so overlays can cite them and the merge can list the host.
  */
 
-export type SourceFormat = "apifox-markdown" | "yaml" | "json" | "docs-page";
+export type SourceFormat = "apifox-markdown" | "yaml" | "json" | "docs-page" | "fal-openapi";
 
 export interface ExtractedSpec {
   kind: "openapi";
@@ -37,7 +37,7 @@ export class ExtractError extends Error {
 const FENCE_OPEN = /^(```|~~~)\s*(ya?ml|json)\s*$/i;
 
 export function extractSpec(file: string, content: string, format: SourceFormat): ExtractedSpec {
-  if (format === "yaml" || format === "json") return { kind: "openapi", text: content, firstLine: 1 };
+  if (format === "yaml" || format === "json" || format === "fal-openapi") return { kind: "openapi", text: content, firstLine: 1 };
   if (format !== "apifox-markdown") throw new ExtractError(file, `format ${format} holds no OpenAPI document`);
   const lines = content.split("\n");
   const open = lines.findIndex((line) => FENCE_OPEN.test(line.trim()));

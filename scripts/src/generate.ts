@@ -49,6 +49,9 @@ function withRangeDocs(doc: JsonObject): JsonObject {
 export async function generateTypes(endpoint: NormalizedEndpoint): Promise<string> {
   const ast = await openapiTS(withRangeDocs(endpoint.doc) as never, {
     defaultNonNullable: false,
+    // An object schema with no properties (the 422's `ctx`) is open: `Record<string, unknown>`
+    // lets users read `ctx.le`; the default `Record<string, never>` types every key as never.
+    emptyObjectsUnknown: true,
     alphabetize: false,
     silent: true,
   });

@@ -18,11 +18,13 @@ import { findRemovedEndpoints } from "./removed-endpoints.js";
 import { repairYaml } from "./repair.js";
 import { FORMATS, loadSources, PROVENANCE_FILE, readProvenance, sha256, type Provenance, type SourceFile } from "./sources.js";
 import { readIfExists } from "./read-if-exists.js";
+import { falEndpointId, isFalQueueOpenApi } from "./upstream/fal-openapi.js";
 
 export interface ImportRequest {
   /** A file path (relative to `cwd`) or an http(s) URL. */
   input: string;
-  provider: string;
+  /** Optional for fal's queue OpenAPI, which is fal's own (provider "fal"); required otherwise. */
+  provider?: string;
   format?: SourceFormat;
   origin?: string;
   /** File name under specs/sources/<provider>/; by default named after the endpoint it describes. */
@@ -70,7 +72,13 @@ export interface ImportDeps {
 
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const PROVIDER_NAME = /^[a-z0-9][a-z0-9-]*$/;
-const EXTENSION: Record<SourceFormat, string> = { "apifox-markdown": ".apifox.md", yaml: ".yaml", json: ".json", "docs-page": ".docs.txt" };
+const EXTENSION: Record<SourceFormat, string> = {
+  "apifox-markdown": ".apifox.md",
+  yaml: ".yaml",
+  json: ".json",
+  "docs-page": ".docs.txt",
+  "fal-openapi": ".fal-openapi.json",
+};
 
 const isUrl = (input: string) => /^https?:\/\//i.test(input);
 
@@ -102,7 +110,15 @@ async function readInput(input: string, deps: ImportDeps): Promise<Uint8Array> {
 /** Sniff the format from the content; the name's extension decides only when the content says nothing. */
 export function detectFormat(name: string, text: string): SourceFormat {
   if (/^\s*(```|~~~)\s*(ya?ml|json)\s*$[\s\S]*?^\s*"?(openapi|swagger)"?\s*:/im.test(text)) return "apifox-markdown";
-  if (/^\s*\{[\s\S]*"(openapi|swagger)"\s*:/.test(text)) return "json";
+  if (/^\s*\{[\s\S]*"(openapi|swagger)"\s*:/.test(text)) {
+    // fal's per-endpoint queue OpenAPI says so in its info (title "Queue OpenAPI for <id>", x-fal-metadata).
+    try {
+      if (isFalQueueOpenApi(JSON.parse(text))) return "fal-openapi";
+    } catch {
+      // Not strict JSON: left to the parser, which names the line.
+    }
+    return "json";
+  }
   if (/^(openapi|swagger)\s*:/m.test(text)) return "yaml";
   return formatFromName(name);
 }
@@ -112,6 +128,14 @@ export function describedPaths(file: string, text: string, format: SourceFormat)
   if (format === "docs-page") return [extractDocsPage(file, text).path];
   const extracted = extractSpec(file, text, format);
   const parsed: unknown = repairYaml(file, extracted.text, extracted.firstLine).document.toJS({ maxAliasCount: 100 });
+  if (format === "fal-openapi") {
+    if (!isFalQueueOpenApi(parsed)) {
+      throw new ImportError(
+        `${file}: not fal's queue OpenAPI (expected info.title "Queue OpenAPI for <id>" or info.x-fal-metadata, as served by https://fal.ai/api/openapi/queue/openapi.json?endpoint_id=<id>); drop --format fal-openapi if it is another kind of document`,
+      );
+    }
+    return [`/${falEndpointId(file, parsed)}`];
+  }
   if (!isObject(parsed) || !isObject(parsed.paths))
     throw new ImportError(`${file}: not an OpenAPI document (no \`paths\`); pass --format if it was guessed wrong`);
   const paths = parsed.paths;
@@ -161,9 +185,8 @@ function provenanceText(existing: string | null, provider: string, name: string,
 }
 
 export async function importSource(root: string, request: ImportRequest, deps: ImportDeps = {}): Promise<ImportResult> {
-  const { provider } = request;
-  if (!PROVIDER_NAME.test(provider))
-    throw new ImportError(`--provider "${provider}": use lowercase letters, digits and dashes (it names the folder specs/sources/<provider>/)`);
+  if (request.provider !== undefined && !PROVIDER_NAME.test(request.provider))
+    throw new ImportError(`--provider "${request.provider}": use lowercase letters, digits and dashes (it names the folder specs/sources/<provider>/)`);
   if (request.format !== undefined && !FORMATS.includes(request.format)) {
     throw new ImportError(`--format "${request.format}": expected one of ${FORMATS.join(", ")}`);
   }
@@ -175,6 +198,8 @@ export async function importSource(root: string, request: ImportRequest, deps: I
     throw new ImportError(`${request.input}: not UTF-8 text; vendor documents are stored byte for byte and must be UTF-8`);
   }
   const format = request.format ?? detectFormat(isUrl(request.input) ? new URL(request.input).pathname : request.input, text);
+  const provider = request.provider ?? (format === "fal-openapi" ? "fal" : undefined);
+  if (provider === undefined) throw new ImportError(`${request.input}: a ${format} document needs --provider <name> (who publishes it, e.g. chainhub)`);
   const paths = describedPaths(request.input, text, format);
   if (paths.length === 0) throw new ImportError(`${request.input}: describes no endpoint (no POST route); is it the right document?`);
   const name = request.name ?? defaultName(request.input, paths, format);

@@ -17,6 +17,7 @@ import { applyOverlay, checkOverlay, OverlayError, type OverlayDocument } from "
 import { formatRepair, repairYaml } from "./repair.js";
 import { defaultRules } from "./rules/index.js";
 import { submitRoute } from "./rules/queue-protocol.js";
+import { falOpenApiToSource, isFalQueueOpenApi } from "./upstream/fal-openapi.js";
 import { HTTP_METHODS } from "./rules/operations.js";
 import { loadSources, sha256, type SourceFile } from "./sources.js";
 
@@ -29,6 +30,19 @@ export interface NormalizedEndpoint {
   path: string;
   yaml: string;
   sources: string[];
+  /** Overlay actions that declare a deliberate difference from fal's schema, with the pointers they wrote. */
+  deviations: DeclaredDeviation[];
+  /** Overlay actions whose fact no source states (`x-fluxkit-guess`). */
+  guesses: { file: string; action: number; target: string; reason: string }[];
+}
+
+export interface DeclaredDeviation {
+  file: string;
+  /** Index of the action in the overlay's `actions`. */
+  action: number;
+  target: string;
+  reason: string;
+  pointers: string[];
 }
 
 export interface NormalizeResult {
@@ -68,11 +82,20 @@ function processSource(source: SourceFile, protocol: JsonObject, log: string[]):
   const extracted = extractSpec(source.file, source.content, source.format);
   const repaired = repairYaml(source.file, extracted.text, extracted.firstLine);
   for (const repair of repaired.repairs) log.push(`repair ${formatRepair(source.file, repair)}`);
-  const parsed = repaired.document.toJS({ maxAliasCount: 100 }) as unknown;
+  let parsed = repaired.document.toJS({ maxAliasCount: 100 }) as unknown;
   if (!isObject(parsed) || typeof parsed.openapi !== "string" || !isObject(parsed.paths)) {
     throw new NormalizeError(`${source.file}: not an OpenAPI document (no \`openapi\` version or \`paths\`)`);
   }
-  return splitEndpoints(parsed).map((doc) => {
+  if (source.format === "fal-openapi") {
+    if (!isFalQueueOpenApi(parsed)) {
+      throw new NormalizeError(
+        `${source.file}: recorded as fal-openapi, but it is not fal's queue OpenAPI (no title "Queue OpenAPI for <id>" or info.x-fal-metadata)`,
+      );
+    }
+    parsed = falOpenApiToSource(source.file, parsed);
+    log.push(`${source.file}: fal queue OpenAPI → submit route, Input and Output`);
+  }
+  return splitEndpoints(parsed as JsonObject).map((doc) => {
     for (const rule of defaultRules(protocol)) {
       rule.apply(doc, { file: source.file, report: (message) => log.push(`rule ${rule.name} ${source.file}: ${message}`) });
     }
@@ -130,8 +153,17 @@ export async function normalize(root: string, options: NormalizeOptions = {}): P
 
     const overlayFile = `specs/overlays/${names.slug}.overlay.yaml`;
     const touched: string[] = [];
+    const deviations: DeclaredDeviation[] = [];
+    const guesses: NormalizedEndpoint["guesses"] = [];
     for (const overlay of overlays.filter((o) => o.endpoints.includes(names.slug))) {
-      touched.push(...applyOverlay(overlay.file, doc, overlay.document));
+      touched.push(
+        ...applyOverlay(overlay.file, doc, overlay.document, (index, action, pointers) => {
+          const deviation = action["x-fluxkit-upstream-deviation"];
+          if (deviation !== undefined) deviations.push({ file: overlay.file, action: index, target: action.target, reason: deviation, pointers });
+          const guess = action["x-fluxkit-guess"];
+          if (guess !== undefined) guesses.push({ file: overlay.file, action: index, target: action.target, reason: guess });
+        }),
+      );
       log.push(`overlay ${overlay.file} → ${names.slug}: ${overlay.document.actions.length} actions applied`);
     }
     const unresolved = conflicts.filter((c) => !isResolved(c, touched));
@@ -143,7 +175,7 @@ export async function normalize(root: string, options: NormalizeOptions = {}): P
       );
     }
     const path = `specs/normalized/${names.slug}.yaml`;
-    endpoints.push({ names, doc, path, yaml: toYaml(doc, NORMALIZED_HEADER), sources: parts.map((p) => p.file) });
+    endpoints.push({ names, doc, path, yaml: toYaml(doc, NORMALIZED_HEADER), sources: parts.map((p) => p.file), deviations, guesses });
   }
   const slugs = new Set(endpoints.map((e) => e.names.slug));
   for (const overlay of overlays) {

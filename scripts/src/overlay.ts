@@ -5,6 +5,10 @@
  *  - every action states why (`description`) and on what evidence (`x-source`);
  *  - an action whose target matches nothing is an error, so a vendor change that makes an
  *    overlay stale is noticed instead of silently dropped.
+ * Two optional annotations on an action, each a sentence:
+ *  - `x-fluxkit-upstream-deviation`: what the action writes differs from fal's own schema on
+ *    purpose, and why (the upstream check, specs-upstream.ts, accepts those differences only);
+ *  - `x-fluxkit-guess`: no source states this fact; why it is believed anyway.
  */
 import { JSONPath } from "jsonpath-plus";
 import { isObject, type Json, type JsonObject } from "./json.js";
@@ -15,6 +19,8 @@ export interface OverlayAction {
   "x-source": string;
   update?: Json;
   remove?: boolean;
+  "x-fluxkit-upstream-deviation"?: string;
+  "x-fluxkit-guess"?: string;
 }
 
 export interface OverlayDocument {
@@ -56,6 +62,11 @@ export function checkOverlay(file: string, value: unknown): OverlayDocument {
     if ((action.update === undefined) === (action.remove !== true)) {
       throw new OverlayError(file, `${where} (${action.target}): exactly one of \`update\` or \`remove: true\``);
     }
+    for (const key of ["x-fluxkit-upstream-deviation", "x-fluxkit-guess"]) {
+      if (action[key] !== undefined && (typeof action[key] !== "string" || action[key].trim() === "")) {
+        throw new OverlayError(file, `${where} (${action.target}): \`${key}\` must be a sentence saying why`);
+      }
+    }
   });
   return value as unknown as OverlayDocument;
 }
@@ -87,10 +98,17 @@ function leafPointers(base: string, update: Json): string[] {
 /**
  * Applies `overlay` to `doc` in place. Returns the JSON pointers the overlay *decided*: nodes
  * it removed, and leaves its updates wrote — what a merge conflict must be covered by.
+ * `onAction` hears each action's own pointers (for the deviations an action declares).
  */
-export function applyOverlay(file: string, doc: JsonObject, overlay: OverlayDocument): string[] {
+export function applyOverlay(
+  file: string,
+  doc: JsonObject,
+  overlay: OverlayDocument,
+  onAction?: (index: number, action: OverlayAction, pointers: string[]) => void,
+): string[] {
   const touched: string[] = [];
   overlay.actions.forEach((action, i) => {
+    const before = touched.length;
     const matches = JSONPath({ path: action.target, json: doc, resultType: "all", wrap: true }) as Match[];
     if (matches.length === 0) {
       throw new OverlayError(
@@ -114,6 +132,7 @@ export function applyOverlay(file: string, doc: JsonObject, overlay: OverlayDocu
         else if (isObject(match.parent)) match.parent[String(match.parentProperty)] = merged;
       }
     }
+    onAction?.(i, action, touched.slice(before));
   });
   return touched;
 }

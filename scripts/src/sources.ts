@@ -24,7 +24,7 @@ export interface Provenance {
 }
 
 export const PROVENANCE_FILE = "provenance.yaml";
-export const FORMATS: SourceFormat[] = ["apifox-markdown", "yaml", "json", "docs-page"];
+export const FORMATS: SourceFormat[] = ["apifox-markdown", "yaml", "json", "docs-page", "fal-openapi"];
 
 export class SourceError extends Error {
   constructor(

@@ -1,5 +1,5 @@
 /**
- * pnpm specs:import <file|URL> --provider <name> [--format apifox-markdown|yaml|json|docs-page]
+ * pnpm specs:import <file|URL> [--provider <name>] [--format apifox-markdown|yaml|json|docs-page|fal-openapi]
  *                   [--origin <text>] [--name <file name>] [--root <repo>]
  *
  * Stores a vendor document under specs/sources/<provider>/ with its provenance and reports the
@@ -11,7 +11,9 @@ import type { SourceFormat } from "./extract.js";
 import { formatImportReport, importSource } from "./import-source.js";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-const USAGE = "usage: pnpm specs:import <file|URL> --provider <name> [--format apifox-markdown|yaml|json|docs-page] [--origin <text>] [--name <file name>]";
+const USAGE =
+  "usage: pnpm specs:import <file|URL> [--provider <name>] [--format apifox-markdown|yaml|json|docs-page|fal-openapi] [--origin <text>] [--name <file name>]\n" +
+  "  fal's own schema of an endpoint: pnpm specs:import 'https://fal.ai/api/openapi/queue/openapi.json?endpoint_id=<id>' (provider fal)";
 
 function parseArgs(args: string[]): { positional: string[]; options: Map<string, string> } {
   const positional: string[] = [];
@@ -33,7 +35,8 @@ function parseArgs(args: string[]): { positional: string[]; options: Map<string,
 async function main(args: string[]): Promise<number> {
   const { positional, options } = parseArgs(args.filter((a) => a !== "--"));
   const unknown = [...options.keys()].filter((k) => !["provider", "format", "origin", "name", "root"].includes(k));
-  if (positional.length !== 1 || !options.has("provider") || unknown.length > 0) {
+  // --provider may be left out for fal's own queue OpenAPI (provider fal); importSource says when it is needed.
+  if (positional.length !== 1 || unknown.length > 0) {
     console.error(unknown.length > 0 ? `unknown option --${unknown[0]}\n${USAGE}` : USAGE);
     return 2;
   }
@@ -43,7 +46,7 @@ async function main(args: string[]): Promise<number> {
     options.has("root") ? resolve(cwd, options.get("root")!) : ROOT,
     {
       input: positional[0]!,
-      provider: options.get("provider")!,
+      provider: options.get("provider"),
       format: options.get("format") as SourceFormat | undefined,
       origin: options.get("origin"),
       name: options.get("name"),

@@ -35,6 +35,31 @@ describe("classifyEndpoint", () => {
     expect(classifyEndpoint("fal-ai/x", base(), null).map((c) => [c.bump, c.kind])).toEqual([["major", "endpoint-removed"]]);
   });
 
+  it("numeric bounds are judged by the values they accept, whichever keyword states them", () => {
+    // For an integer, exclusiveMinimum 0 is minimum 1: nothing a user sends changes.
+    expect(
+      classify((d) => {
+        props(d, "Input").steps = { type: "integer", exclusiveMinimum: 0, maximum: 50 };
+      }),
+    ).toEqual([["patch", "constraint-changed", "Input.steps"]]);
+    // For a number it lets 0.5 through: wider.
+    const number = (lower: JsonObject) => {
+      const before = base();
+      props(before, "Input").steps = { type: "number", minimum: 1 };
+      const after = base();
+      props(after, "Input").steps = { type: "number", ...lower };
+      return classifyEndpoint("fal-ai/x", before, after).map((c) => [c.bump, c.kind]);
+    };
+    expect(number({ exclusiveMinimum: 0 })).toEqual([["minor", "range-widened"]]);
+    expect(number({ exclusiveMinimum: 1 })).toEqual([["major", "range-narrowed"]]);
+    expect(number({ minimum: 1 })).toEqual([]);
+    expect(
+      classify((d) => {
+        props(d, "Input").steps = { type: "integer", minimum: 2, maximum: 50 };
+      }),
+    ).toEqual([["major", "range-narrowed", "Input.steps"]]);
+  });
+
   it("Output, through a $ref: new field minor, removed field major, changed type major", () => {
     expect(
       classify((d) => {

@@ -46,11 +46,22 @@ async function changesets(root: string): Promise<string[]> {
 
 const LORA = "flux-lora.apifox.md";
 
-/** Edit chainhub's flux-lora document, regenerate, and return what happened to flux-lora. */
+/**
+ * Edit chainhub's flux-lora document, regenerate, and return what happened to flux-lora.
+ * `setup` edits it first (generated and committed, as it were): the overlays restate fal's
+ * facts for every field the vendor lists, so scenarios about a field the vendor alone decides
+ * start by giving it one.
+ */
 async function changeLora(
   edit: (doc: string) => string,
+  setup?: (doc: string) => string,
 ): Promise<{ root: string; lora: EndpointRegeneration; changeset: string | null; all: EndpointRegeneration[] }> {
   const root = await generatedRepo();
+  if (setup) {
+    await replaceSource(root, "chainhub", LORA, setup(await readFile(join(root, "specs/sources/chainhub", LORA), "utf8")));
+    await generate(root);
+    await rm(join(root, ".changeset"), { recursive: true, force: true });
+  }
   const original = await readFile(join(root, "specs/sources/chainhub", LORA), "utf8");
   const edited = edit(original);
   expect(edited, "the scenario's edit must change the document").not.toBe(original);
@@ -65,6 +76,11 @@ async function changeLora(
   const changeset = lora.changeset ? await readFile(join(root, lora.changeset.path), "utf8") : null;
   return { root, lora, changeset, all };
 }
+
+/** A field only the vendor states (no overlay restates it). */
+const NEGATIVE_PROMPT = "                negative_prompt:\n                  type: string\n                  description: What to avoid\n";
+const withNegativePrompt = (d: string) =>
+  d.replace("                  description: Prompt words\n", `                  description: Prompt words\n${NEGATIVE_PROMPT}`);
 
 const pick = (changes: SpecChange[]) => changes.filter((c) => c.bump !== "none").map((c) => [c.bump, c.kind, c.path]);
 const has = (changes: SpecChange[], bump: string, kind: ChangeKind, path: string) => expect(pick(changes)).toContainEqual([bump, kind, path]);
@@ -116,12 +132,10 @@ describe("regeneration scenarios (flux-lora from chainhub)", () => {
   });
 
   it("remove an input field: major", async () => {
-    const { lora, changeset } = await changeLora((d) =>
-      d.replace("                guidance_scale:\n                  type: number\n                  description: Range value: 0-35\n", ""),
-    );
+    const { lora, changeset } = await changeLora((d) => d.replace(NEGATIVE_PROMPT, ""), withNegativePrompt);
     expect(lora.bump).toBe("major");
-    expect(pick(lora.changes)).toEqual([["major", "field-removed", "Input.guidance_scale"]]);
-    expect(changeset).toContain("- major: `Input.guidance_scale`: input field removed");
+    expect(pick(lora.changes)).toEqual([["major", "field-removed", "Input.negative_prompt"]]);
+    expect(changeset).toContain("- major: `Input.negative_prompt`: input field removed");
   });
 
   it("add an enum value: minor; remove one: major", async () => {
@@ -145,8 +159,8 @@ describe("regeneration scenarios (flux-lora from chainhub)", () => {
     const widened = await changeLora((d) => d.replace("Range value: 1-50", "Range value: 1-100"));
     expect(widened.lora.bump).toBe("minor");
     has(widened.lora.changes, "minor", "range-widened", "Input.num_inference_steps");
-    // The description the range came from changed too: documented as a patch line.
-    has(widened.lora.changes, "patch", "description-changed", "Input.num_inference_steps");
+    // The phrase the range came from is lifted out of the description, so only the range changed.
+    expect(widened.lora.changes.filter((c) => c.path === "Input.num_inference_steps").map((c) => c.kind)).toEqual(["range-widened"]);
     expect(widened.changeset).toContain('"@fluxkit/flux-lora": minor');
   });
 
@@ -160,11 +174,17 @@ describe("regeneration scenarios (flux-lora from chainhub)", () => {
   });
 
   it("a description-only change: patch", async () => {
-    const { lora, changeset } = await changeLora((d) => d.replace("description: Prompt words", "description: What to draw"));
+    const { lora, changeset } = await changeLora((d) => d.replace("description: What to avoid", "description: What to leave out"), withNegativePrompt);
     expect(lora.bump).toBe("patch");
-    expect(pick(lora.changes)).toEqual([["patch", "description-changed", "Input.prompt"]]);
+    expect(pick(lora.changes)).toEqual([["patch", "description-changed", "Input.negative_prompt"]]);
     expect(changeset).toContain('"@fluxkit/flux-lora": patch');
-    expect(changeset).toContain('- patch: `Input.prompt`: description "Prompt words" → "What to draw"');
+    expect(changeset).toContain('- patch: `Input.negative_prompt`: description "What to avoid" → "What to leave out"');
+  });
+
+  it("a vendor description an overlay restates from fal: the package does not change", async () => {
+    const { lora, changeset } = await changeLora((d) => d.replace("description: Prompt words", "description: What to draw"));
+    expect(lora).toMatchObject({ bump: "none", changeset: null });
+    expect(changeset).toBeNull();
   });
 
   it("a server URL typo reintroduced: fixed again, no bump, no changeset", async () => {

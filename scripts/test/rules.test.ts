@@ -76,9 +76,26 @@ describe("prose-constraints", () => {
   ])("%s (%s)", (text, type, expected) => expect(parseProse(text, type).found).toEqual(expected));
 
   it("does not guess when the prose does not fit the type", () => {
-    expect(parseProse("Range: 0.5-2", "integer")).toEqual({ found: {}, skipped: [expect.stringContaining("does not fit type integer")] });
+    expect(parseProse("Range: 0.5-2", "integer")).toEqual({ found: {}, skipped: [expect.stringContaining("does not fit type integer")], phrases: {} });
     expect(parseProse("Default: maybe", "boolean").skipped).toHaveLength(1);
     expect(parseProse("Range: 5-1", "number").skipped[0]).toMatch(/minimum above maximum/);
+  });
+
+  it.each([
+    ["Range value: 1-50", "integer", undefined],
+    ["Number of images, range: 1-4", "integer", "Number of images"],
+    ["Enable security checks. Default value: true", "boolean", "Enable security checks."],
+    ["Number of inference steps to be performed. Default: 40. Range: 10-50.", "integer", "Number of inference steps to be performed."],
+    ['The format for generating the image. Default: "jpeg" Supported formats: default, png, jpeg', "string", "The format for generating the image."],
+    ["Image dimensions, enumerated values: square, square pro", "string", "Image dimensions"],
+    ["Image URL, accepted file types: jpg, png", "string", "Image URL, accepted file types: jpg, png"],
+  ])("takes the lifted phrase out of %j", (description, type, expected) => {
+    const doc = endpointDoc();
+    const body = (((doc.paths as JsonObject)["/fal-ai/flux-lora/image-to-image"] as JsonObject).post as JsonObject).requestBody as JsonObject;
+    const props = (((body.content as JsonObject)["application/json"] as JsonObject).schema as JsonObject).properties as JsonObject;
+    props.n = { type, description };
+    run(proseConstraints, doc);
+    expect((props.n as JsonObject).description).toBe(expected);
   });
 
   it("keeps a constraint the schema states and reports the disagreement", () => {
@@ -87,7 +104,7 @@ describe("prose-constraints", () => {
     const props = (((schema.content as JsonObject)["application/json"] as JsonObject).schema as JsonObject).properties as JsonObject;
     props.n = { type: "integer", maximum: 8, description: "Range: 1-4" };
     const log = run(proseConstraints, doc);
-    expect(props.n).toMatchObject({ minimum: 1, maximum: 8 });
+    expect(props.n).toMatchObject({ minimum: 1, maximum: 8, description: "Range: 1-4" });
     expect(log.some((l) => l.includes("description says maximum 4, schema says 8"))).toBe(true);
   });
 });

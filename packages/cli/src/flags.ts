@@ -36,6 +36,8 @@ export interface FlagSpec {
   description: string;
   /** The field also accepts a preset string (e.g. image_size: a preset or {width, height}). */
   presets?: string[];
+  /** The field's object form is a {width, height} size, so `WxH` is accepted too. */
+  size?: boolean;
 }
 
 export class FlagError extends Error {
@@ -52,12 +54,13 @@ function deref(root: SchemaNode, node: SchemaNode | undefined): SchemaNode {
   return node ?? {};
 }
 
-function kindOf(root: SchemaNode, node: SchemaNode): { kind: FlagKind; enumValues?: string[]; presets?: string[] } {
+function kindOf(root: SchemaNode, node: SchemaNode): { kind: FlagKind; enumValues?: string[]; presets?: string[]; size?: boolean } {
   const union = node.anyOf ?? node.oneOf;
   if (union) {
     const branches = union.map((b) => deref(root, b));
     const presets = branches.flatMap((b) => (Array.isArray(b.enum) ? b.enum.map(String) : []));
-    return { kind: "json", presets: presets.length > 0 ? presets : undefined };
+    const size = branches.some((b) => b.properties?.width !== undefined && b.properties?.height !== undefined);
+    return { kind: "json", presets: presets.length > 0 ? presets : undefined, ...(size ? { size } : {}) };
   }
   const type = Array.isArray(node.type) ? node.type.find((t) => t !== "null") : node.type;
   if (Array.isArray(node.enum)) return { kind: "string", enumValues: node.enum.map(String) };
@@ -69,7 +72,7 @@ export function flagsFromSchema(input: SchemaNode): FlagSpec[] {
   const required = new Set(input.required ?? []);
   return Object.entries(input.properties ?? {}).map(([field, raw]) => {
     const node = deref(input, raw);
-    const { kind, enumValues, presets } = kindOf(input, node);
+    const { kind, enumValues, presets, size } = kindOf(input, node);
     return {
       field,
       flag: kebab(field),
@@ -77,6 +80,7 @@ export function flagsFromSchema(input: SchemaNode): FlagSpec[] {
       required: required.has(field),
       enumValues,
       presets,
+      ...(size ? { size } : {}),
       minimum: node.minimum,
       maximum: node.maximum,
       default: node.default,
@@ -88,7 +92,7 @@ export function flagsFromSchema(input: SchemaNode): FlagSpec[] {
 export function helpText(flags: FlagSpec[]): string {
   return flags
     .map((f) => {
-      const value = f.kind === "boolean" ? "" : ` <${f.enumValues?.join("|") ?? (f.presets ? `${f.presets.join("|")}|json` : f.kind)}>`;
+      const value = f.kind === "boolean" ? "" : ` <${f.enumValues?.join("|") ?? (f.presets ? `${f.presets.join("|")}|${f.size ? "WxH|" : ""}json` : f.kind)}>`;
       const facts = [
         f.required ? "required" : "",
         f.minimum !== undefined || f.maximum !== undefined ? `range ${f.minimum ?? ""}..${f.maximum ?? ""}` : "",
@@ -114,13 +118,17 @@ function coerce(flag: FlagSpec, raw: string | boolean, problems: string[]): unkn
       if (flag.kind === "integer" && !Number.isInteger(n)) return bad("expected a whole number");
       return n;
     }
-    case "json":
+    case "json": {
       if (flag.presets?.includes(text)) return text;
+      const wxh = flag.size ? /^\s*(\d+)\s*[x×]\s*(\d+)\s*$/i.exec(text) : null;
+      if (wxh) return { width: Number(wxh[1]), height: Number(wxh[2]) };
       try {
         return JSON.parse(text);
       } catch {
-        return bad(flag.presets ? `expected one of ${flag.presets.join(", ")} or JSON` : "expected JSON");
+        const forms = [...(flag.presets ? [`one of ${flag.presets.join(", ")}`] : []), ...(flag.size ? ["WxH (e.g. 800x600)"] : []), "JSON"];
+        return bad(`expected ${forms.length > 1 ? `${forms.slice(0, -1).join(", ")} or ${forms.at(-1)}` : forms[0]}`);
       }
+    }
     default:
       if (flag.enumValues && !flag.enumValues.includes(text)) return bad(`expected one of ${flag.enumValues.join(", ")}`);
       return text;

@@ -4,6 +4,7 @@ import { FlagError, flagsFromSchema, helpText, parseFlags, type SchemaNode } fro
 
 const lora = flagsFromSchema(endpointPackages["fal-ai/flux-lora"].inputSchema as unknown as SchemaNode);
 const dev = flagsFromSchema(endpointPackages["fal-ai/flux-1/dev/image-to-image"].inputSchema as unknown as SchemaNode);
+const loraI2I = flagsFromSchema(endpointPackages["fal-ai/flux-lora/image-to-image"].inputSchema as unknown as SchemaNode);
 
 describe("flags from the spec", () => {
   it("one kebab-case flag per input field, typed", () => {
@@ -15,9 +16,27 @@ describe("flags from the spec", () => {
       ["num-images", "integer"],
       ["enable-safety-checker", "boolean"],
       ["output-format", "string"],
-      ["loras", "json"],
-      ["seed", "integer"],
       ["sync-mode", "boolean"],
+      ["seed", "integer"],
+      ["loras", "json"],
+      ["acceleration", "string"],
+    ]);
+  });
+
+  it("every field of every endpoint has its flag, image-to-image's LoRA fields included", () => {
+    for (const [id, pkg] of Object.entries(endpointPackages)) {
+      const schema = pkg.inputSchema as unknown as SchemaNode;
+      expect(
+        flagsFromSchema(schema).map((f) => f.field),
+        id,
+      ).toEqual(Object.keys(schema.properties ?? {}));
+    }
+    expect(loraI2I.filter((f) => ["loras", "acceleration", "image_size", "seed", "sync_mode"].includes(f.field)).map((f) => [f.flag, f.kind])).toEqual([
+      ["sync-mode", "boolean"],
+      ["seed", "integer"],
+      ["loras", "json"],
+      ["acceleration", "string"],
+      ["image-size", "json"],
     ]);
   });
 
@@ -26,8 +45,15 @@ describe("flags from the spec", () => {
     expect(help).toContain("--num-inference-steps <integer>");
     expect(help).toMatch(/range 10\.\.50, default 40/);
     expect(help).toContain("--acceleration <none|regular|high>");
-    expect(helpText(lora)).toContain("--image-size <square_hd|square|portrait_4_3|portrait_16_9|landscape_4_3|landscape_16_9|json>");
+    expect(helpText(lora)).toContain("--image-size <square_hd|square|portrait_4_3|portrait_16_9|landscape_4_3|landscape_16_9|WxH|json>");
+    expect(helpText(lora)).toContain("--acceleration <none|regular>");
     expect(help).toMatch(/--prompt <string>\n.*\(required\)/);
+  });
+
+  it("--help states a field's range and default once, after fal's description", () => {
+    const steps = helpText(lora.filter((f) => f.field === "num_inference_steps"));
+    expect(steps).toBe("  --num-inference-steps <integer>\n      The number of inference steps to perform. (range 1..50, default 28)");
+    for (const f of [...lora, ...dev, ...loraI2I]) expect(f.description, f.field).not.toMatch(/range|default/i);
   });
 
   it("parses and coerces values", () => {
@@ -61,6 +87,16 @@ describe("flags from the spec", () => {
     expect(options).toEqual({ json: true });
     expect(positionals).toEqual(["fal-ai/flux-lora"]);
     expect(parseFlags(lora, ["--image-size", '{"width":640,"height":480}'], {}).input).toEqual({ image_size: { width: 640, height: 480 } });
+    expect(parseFlags(lora, ["--image-size", '{"width":800}'], {}).input).toEqual({ image_size: { width: 800 } });
+    expect(parseFlags(loraI2I, ["--image-size", "800x600"], {}).input).toEqual({ image_size: { width: 800, height: 600 } });
+    expect(parseFlags(loraI2I, ["--loras", '[{"path":"owner/style","scale":0.8}]', "--acceleration", "regular", "--seed", "7"], {}).input).toEqual({
+      loras: [{ path: "owner/style", scale: 0.8 }],
+      acceleration: "regular",
+      seed: 7,
+    });
+    expect(() => parseFlags(lora, ["--image-size", "wide"], {})).toThrow(
+      '--image-size: expected one of square_hd, square, portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9, WxH (e.g. 800x600) or JSON (got "wide")',
+    );
   });
 
   it("reports every bad flag at once", () => {

@@ -12,7 +12,10 @@ describe("flux run --help: flags from the spec", () => {
     const cwd = await tempDir();
     const lora = await flux(["run", "flux-lora", "--help"], { cwd });
     expect(lora.code).toBe(0);
-    expect(lora.stdout).toContain("--image-size <square_hd|square|portrait_4_3|portrait_16_9|landscape_4_3|landscape_16_9|json>");
+    expect(lora.stdout).toContain("--image-size <square_hd|square|portrait_4_3|portrait_16_9|landscape_4_3|landscape_16_9|WxH|json>");
+    expect(lora.stdout).toContain("--loras <json>");
+    expect(lora.stdout).toContain("--acceleration <none|regular>");
+    expect(lora.stdout).not.toContain("Range value");
     expect(lora.stdout).toMatch(/--prompt <string>\n.*\(required\)/);
     expect(lora.stdout).toMatch(/--num-images <integer>\n.*range 1\.\.4/);
     expect(lora.stdout).toContain("--image <path|url|data-uri>");
@@ -112,6 +115,38 @@ describe("flux run against an emulator", () => {
     expect(await magic(doc.files[0])).toBe("jpeg");
     // Image-to-image keeps the input's size: the file reached the server as a decodable image.
     expect(doc.output.images[0]).toMatchObject({ width: synced.output.images[0].width, height: synced.output.images[0].height });
+  });
+
+  it("takes every field fal takes: --loras as JSON, --acceleration, --seed, --image-size as WxH on image-to-image", async () => {
+    const out = join(cwd, "all-fields");
+    const source = JSON.parse(
+      (await run(["flux-lora", "--prompt", "a source fox", "--image-size", "48x32", "--output-format", "png", "--out", out, "--json"])).stdout,
+    );
+    expect(source.output.images[0]).toMatchObject({ width: 48, height: 32 });
+    const edited = await run([
+      "flux-lora-image-to-image",
+      "--prompt",
+      "a styled fox",
+      "--image",
+      source.files[0],
+      "--loras",
+      '[{"path":"owner/style","scale":0.8}]',
+      "--acceleration",
+      "regular",
+      "--seed",
+      "7",
+      "--image-size",
+      "40x24",
+      "--out",
+      out,
+      "--json",
+    ]);
+    expect(edited.code, edited.stderr).toBe(0);
+    const doc = JSON.parse(edited.stdout);
+    expect(doc.output).toMatchObject({ seed: 7, images: [{ width: 40, height: 24 }] });
+    const bad = await run(["flux-lora-image-to-image", "--prompt", "x", "--image", source.files[0], "--loras", '[{"scale":1}]']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--loras (loras.0.path): is required");
   });
 
   it("--quiet prints only the image paths", async () => {

@@ -19,7 +19,7 @@ import {
   sizeFromInput,
   toDataUri,
 } from "./images.js";
-import type { Random } from "./random.js";
+import { canonicalJson, type Random } from "./random.js";
 import type { ValidationIssue } from "./request-validation.js";
 import { type EndpointSpec, type JsonObject, isObject, resolveRef } from "./spec-catalog.js";
 
@@ -29,6 +29,8 @@ export interface GenerationPlan {
   readonly numImages: number;
   readonly seed: number;
   readonly prompt: string;
+  /** The other inputs that shape the picture (loras, steps, guidance, …), canonical JSON; "" when none. */
+  readonly variant: string;
   readonly syncMode: boolean;
   readonly source?: RawImage;
   readonly strength?: number;
@@ -52,13 +54,15 @@ export function planGeneration(endpoint: EndpointSpec, input: JsonObject, contex
     if ("issue" in read) return { issues: [read.issue] };
     source = read.image;
   }
+  // As fal does: a preset's pixels, an explicit size as given (a missing side takes its
+  // default); without image_size, image-to-image keeps the input image's size.
   let size: ImageSize;
-  if (features.imageSize && input.image_size !== undefined) {
-    size = sizeFromInput(input.image_size) ?? DEFAULT_SIZE;
-  } else if (features.imageSize) {
-    size = sizeFromInput(features.imageSizeDefault) ?? DEFAULT_SIZE;
+  if (features.imageSize && input.image_size !== undefined && input.image_size !== null) {
+    size = sizeFromInput(input.image_size, features.imageSizeSides) ?? DEFAULT_SIZE;
+  } else if (source !== undefined) {
+    size = { width: source.width, height: source.height };
   } else {
-    size = source === undefined ? DEFAULT_SIZE : { width: source.width, height: source.height };
+    size = sizeFromInput(features.imageSizeDefault, features.imageSizeSides) ?? DEFAULT_SIZE;
   }
   if (size.width * size.height > MAX_PIXELS) {
     return {
@@ -83,10 +87,32 @@ export function planGeneration(endpoint: EndpointSpec, input: JsonObject, contex
       numImages,
       seed,
       prompt: typeof input.prompt === "string" ? input.prompt : "",
+      variant: pictureVariant(endpoint, input),
       syncMode: input.sync_mode === true,
       ...(source === undefined ? {} : { source, strength }),
     },
   };
+}
+
+/**
+ * Inputs that would change what a model draws, beyond prompt, seed, size and source: the same
+ * ones give the same bytes, others give others. Delivery options (count, format, sync mode,
+ * safety checker) are left out: they change how images come back, not what they show.
+ */
+const NOT_PICTURE = new Set(["prompt", "seed", "image_size", "image_url", "strength", "num_images", "output_format", "sync_mode", "enable_safety_checker"]);
+
+function pictureVariant(endpoint: EndpointSpec, input: JsonObject): string {
+  // A field left out and the same field set to its default are one input.
+  const input_ = resolveRef(endpoint.document, { $ref: "#/components/schemas/Input" });
+  const props = isObject(input_) && isObject(input_.properties) ? input_.properties : {};
+  const effective: JsonObject = {};
+  for (const [key, raw] of Object.entries(props)) {
+    const prop = resolveRef(endpoint.document, raw);
+    if (isObject(prop) && prop.default !== undefined) effective[key] = prop.default;
+  }
+  Object.assign(effective, input);
+  const rest = Object.fromEntries(Object.entries(effective).filter(([key]) => !NOT_PICTURE.has(key)));
+  return Object.keys(rest).length === 0 ? "" : canonicalJson(rest);
 }
 
 function schemaDefault(endpoint: EndpointSpec, property: string): number | undefined {
@@ -150,6 +176,7 @@ export function renderOutput(plan: GenerationPlan, store: FileStore, fileOrigin:
       prompt: plan.prompt,
       seed: plan.seed,
       index,
+      variant: plan.variant,
       ...(plan.source === undefined ? {} : { source: plan.source, strength: plan.strength ?? 0.95 }),
     };
     const encode = () => encodeImage(renderPixels(request), plan.format);
@@ -159,6 +186,7 @@ export function renderOutput(plan: GenerationPlan, store: FileStore, fileOrigin:
       prompt: plan.prompt,
       seed: plan.seed,
       index,
+      variant: plan.variant,
       format: plan.format,
       strength: request.strength ?? null,
       source: sourceDigest,

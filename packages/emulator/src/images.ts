@@ -11,7 +11,10 @@ export interface ImageSize {
   readonly height: number;
 }
 
-/** fal's preset names and the dimensions it renders them at. */
+/**
+ * fal's preset names and the dimensions it renders them at, as fal's docs list them
+ * (https://docs.fal.ai/documentation/model-apis/model-arguments, "image_size").
+ */
 export const IMAGE_SIZE_PRESETS: Readonly<Record<string, ImageSize>> = {
   square_hd: { width: 1024, height: 1024 },
   square: { width: 512, height: 512 },
@@ -41,11 +44,17 @@ export class ImageDecodeError extends Error {
   override readonly name = "ImageDecodeError";
 }
 
-export function sizeFromInput(value: unknown): ImageSize | undefined {
+/**
+ * The pixel size `image_size` asks for: a preset's dimensions, or an explicit size as given,
+ * a side left out taking its default (fal: `{ width: 800 }` is 800×512).
+ */
+export function sizeFromInput(value: unknown, sides: ImageSize = { width: 512, height: 512 }): ImageSize | undefined {
   if (typeof value === "string") return IMAGE_SIZE_PRESETS[value];
-  if (typeof value === "object" && value !== null) {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
     const { width, height } = value as { width?: unknown; height?: unknown };
-    if (typeof width === "number" && typeof height === "number") return { width, height };
+    const w = width ?? sides.width;
+    const h = height ?? sides.height;
+    if (typeof w === "number" && typeof h === "number") return { width: w, height: h };
   }
   return undefined;
 }
@@ -89,6 +98,8 @@ export interface RenderRequest {
   readonly prompt: string;
   readonly seed: number;
   readonly index: number;
+  /** Everything else that would change the picture (loras, steps, guidance, …), as canonical JSON. */
+  readonly variant?: string;
   /** Image-to-image: the input, resampled to `size` and blended with the pattern by `strength`. */
   readonly source?: RawImage;
   readonly strength?: number;
@@ -113,7 +124,9 @@ export function encodeImage(image: RawImage, format: OutputFormat): Buffer {
 /** RGBA pixels of the deterministic pattern (blended over `source` when given). */
 export function renderPixels(request: Omit<RenderRequest, "format">): RawImage {
   const { width, height } = request.size;
-  const digest = createHash("sha256").update(`${request.prompt}\u0000${request.seed}\u0000${request.index}`).digest();
+  const digest = createHash("sha256")
+    .update(`${request.prompt}\u0000${request.seed}\u0000${request.index}${request.variant ? `\u0000${request.variant}` : ""}`)
+    .digest();
   const c1 = [digest[0] ?? 0, digest[1] ?? 0, digest[2] ?? 0];
   const c2 = [digest[3] ?? 0, digest[4] ?? 0, digest[5] ?? 0];
   const stripe = 8 + ((digest[6] ?? 0) % 56);

@@ -137,8 +137,11 @@ function describe(error: ErrorObject, loc: (string | number)[]): ValidationIssue
       const expected = allowed.length > 1 ? `${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1) ?? ""}` : allowed.join("");
       return { loc, msg: `Input should be ${expected}`, type: "enum", ctx: { expected } };
     }
-    case "const":
-      return { loc, msg: `Input should be ${JSON.stringify(params.allowedValue)}`, type: "literal_error" };
+    case "const": {
+      // pydantic's literal_error: `Input should be 'x'`, with the expected value in ctx.
+      const expected = typeof params.allowedValue === "string" ? `'${params.allowedValue}'` : JSON.stringify(params.allowedValue);
+      return { loc, msg: `Input should be ${expected}`, type: "literal_error", ctx: { expected } };
+    }
     case "type": {
       const type = String(params.type).split(",")[0] ?? "value";
       const names: Record<string, [string, string]> = {

@@ -39,7 +39,10 @@ export interface ProviderServer {
 /** What the Input schema offers, which decides how results are made. */
 export interface InputFeatures {
   readonly imageSize: boolean;
-  readonly imageSizeDefault: string | undefined;
+  /** The spec's default for image_size (a preset or an explicit size), if it states one. */
+  readonly imageSizeDefault: unknown;
+  /** What an explicit size's missing side defaults to (fal's ImageSize: 512 each). */
+  readonly imageSizeSides: { readonly width: number; readonly height: number };
   readonly imageUrl: boolean;
   readonly outputFormatDefault: string;
   readonly numImagesDefault: number;
@@ -155,11 +158,30 @@ function inputFeatures(document: JsonObject, input: JsonObject): InputFeatures {
   const numImages = prop("num_images");
   return {
     imageSize: imageSize !== undefined,
-    imageSizeDefault: typeof imageSize?.default === "string" ? imageSize.default : undefined,
+    imageSizeDefault: imageSize?.default,
+    imageSizeSides: explicitSizeDefaults(document, imageSize),
     imageUrl: prop("image_url") !== undefined,
     outputFormatDefault: typeof outputFormat?.default === "string" ? outputFormat.default : "jpeg",
     numImagesDefault: typeof numImages?.default === "number" ? numImages.default : 1,
   };
+}
+
+/** fal's ImageSize gives each side a default of 512 (@fal-ai/client's ImageSize: width?/height?, `Default value: 512`). */
+const SIDE_DEFAULT = 512;
+
+/** The defaults of width and height in the object variant of image_size, where the spec states them. */
+function explicitSizeDefaults(document: JsonObject, imageSize: JsonObject | undefined): { width: number; height: number } {
+  const variants = Array.isArray(imageSize?.anyOf) ? imageSize.anyOf : Array.isArray(imageSize?.oneOf) ? imageSize.oneOf : [imageSize];
+  for (const variant of variants) {
+    const schema = resolveRef(document, variant);
+    if (!isObject(schema) || !isObject(schema.properties)) continue;
+    const side = (name: string) => {
+      const prop = resolveRef(document, (schema.properties as JsonObject)[name]);
+      return isObject(prop) && typeof prop.default === "number" ? prop.default : SIDE_DEFAULT;
+    };
+    return { width: side("width"), height: side("height") };
+  }
+  return { width: SIDE_DEFAULT, height: SIDE_DEFAULT };
 }
 
 /** Follows a local `#/...` reference (one level is all the normalized specs use for parameters). */

@@ -65,8 +65,8 @@ export const flux1DevImageToImage: EndpointDefinition<Input, Output> = {
   submitPath: "/fal-ai/flux-1/dev/image-to-image",
   servers: [{"provider":"chainhub","url":"https://api.chainhub.tech","auth":"bearer"},{"provider":"fal","url":"https://queue.fal.run","auth":"key"}],
   required: ["image_url","prompt"],
-  defaults: {"strength":0.95,"num_inference_steps":40,"guidance_scale":3.5,"num_images":1,"output_format":"jpeg","acceleration":"regular","sync_mode":false},
-  specHash: "300eaed179f24fa543840596aa892bf0eaa4a6a26fab974a683f9428763f4d8b",
+  defaults: {"strength":0.95,"num_inference_steps":40,"guidance_scale":3.5,"num_images":1,"enable_safety_checker":true,"output_format":"jpeg","acceleration":"none","sync_mode":false},
+  specHash: "cd2975afe96fe79d27bd32ba745bfce5040338d9257bb6039f4bd7455edbe0fc",
   validateInput,
 };
 

@@ -5,46 +5,48 @@ export const inputSchema = {
   "properties": {
     "image_url": {
       "type": "string",
-      "description": "Drag and drop files here, or provide base64 encoded data. The URL accepts the following file types: jpg, jpeg, png, webp, gif, avif"
+      "description": "The URL of the image to generate an image from (a data URI works too)."
     },
     "strength": {
       "type": "number",
-      "description": "The intensity of the initial image. Higher intensity values result in better model performance. Default value: 0.95. Range: 0.01-1",
+      "description": "The strength of the initial image. Higher strength values are better for this model.",
       "minimum": 0.01,
       "maximum": 1,
       "default": 0.95
     },
     "num_inference_steps": {
       "type": "integer",
-      "description": "Number of inference steps to be performed. Default: 40. Range: 10-50.",
+      "description": "The number of inference steps to perform.",
       "minimum": 10,
       "maximum": 50,
       "default": 40
     },
     "prompt": {
       "type": "string",
-      "description": "Hints for generating an image"
+      "description": "The prompt to generate an image from."
     },
     "guidance_scale": {
       "type": "number",
-      "description": "The CFG (Classifier-Free Guided) scale measures how close you want your model to be to the prompts when searching for relevant images. Default: 3.5. Range: 1-20.",
+      "description": "The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.",
       "minimum": 1,
       "maximum": 20,
       "default": 3.5
     },
     "num_images": {
       "type": "integer",
-      "description": "Number of images generated. Default: 1. Range: 1-4",
+      "description": "The number of images to generate.",
       "minimum": 1,
       "maximum": 4,
       "default": 1
     },
     "enable_safety_checker": {
-      "type": "boolean"
+      "type": "boolean",
+      "default": true,
+      "description": "If set to true, the safety checker will be enabled."
     },
     "output_format": {
       "type": "string",
-      "description": "The format for generating the image. Default: \"jpeg\" Supported formats: default, png, jpeg",
+      "description": "The format of the generated image.",
       "default": "jpeg",
       "enum": [
         "png",
@@ -53,13 +55,18 @@ export const inputSchema = {
     },
     "acceleration": {
       "type": "string",
-      "description": "Generation speed. Higher speed means faster generation. Default: \"regular\". Supported options: default, none, regular, high.",
-      "default": "regular",
+      "description": "The speed of the generation. The higher the speed, the faster the generation.",
+      "default": "none",
       "enum": [
         "none",
         "regular",
         "high"
       ]
+    },
+    "sync_mode": {
+      "type": "boolean",
+      "default": false,
+      "description": "If true, the media is returned as a data URI (images come back in the result itself) and the output is not kept in the request history."
     },
     "seed": {
       "type": [
@@ -67,11 +74,6 @@ export const inputSchema = {
         "null"
       ],
       "description": "The same seed and the same prompt given to the same version of the model will output the same image every time."
-    },
-    "sync_mode": {
-      "type": "boolean",
-      "default": false,
-      "description": "Wait for the image to be generated and uploaded before returning; images come back as data URIs instead of URLs."
     }
   },
   "required": [

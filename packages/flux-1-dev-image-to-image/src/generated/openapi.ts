@@ -93,58 +93,62 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         Input: {
-            /** @description Drag and drop files here, or provide base64 encoded data. The URL accepts the following file types: jpg, jpeg, png, webp, gif, avif */
+            /** @description The URL of the image to generate an image from (a data URI works too). */
             image_url: string;
             /**
              * @minimum 0.01
              * @maximum 1
-             * @description The intensity of the initial image. Higher intensity values result in better model performance. Default value: 0.95. Range: 0.01-1
+             * @description The strength of the initial image. Higher strength values are better for this model.
              * @default 0.95
              */
             strength?: number;
             /**
              * @minimum 10
              * @maximum 50
-             * @description Number of inference steps to be performed. Default: 40. Range: 10-50.
+             * @description The number of inference steps to perform.
              * @default 40
              */
             num_inference_steps?: number;
-            /** @description Hints for generating an image */
+            /** @description The prompt to generate an image from. */
             prompt: string;
             /**
              * @minimum 1
              * @maximum 20
-             * @description The CFG (Classifier-Free Guided) scale measures how close you want your model to be to the prompts when searching for relevant images. Default: 3.5. Range: 1-20.
+             * @description The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
              * @default 3.5
              */
             guidance_scale?: number;
             /**
              * @minimum 1
              * @maximum 4
-             * @description Number of images generated. Default: 1. Range: 1-4
+             * @description The number of images to generate.
              * @default 1
              */
             num_images?: number;
+            /**
+             * @description If set to true, the safety checker will be enabled.
+             * @default true
+             */
             enable_safety_checker?: boolean;
             /**
-             * @description The format for generating the image. Default: "jpeg" Supported formats: default, png, jpeg
+             * @description The format of the generated image.
              * @default jpeg
              * @enum {string}
              */
             output_format?: "png" | "jpeg";
             /**
-             * @description Generation speed. Higher speed means faster generation. Default: "regular". Supported options: default, none, regular, high.
-             * @default regular
+             * @description The speed of the generation. The higher the speed, the faster the generation.
+             * @default none
              * @enum {string}
              */
             acceleration?: "none" | "regular" | "high";
-            /** @description The same seed and the same prompt given to the same version of the model will output the same image every time. */
-            seed?: number | null;
             /**
-             * @description Wait for the image to be generated and uploaded before returning; images come back as data URIs instead of URLs.
+             * @description If true, the media is returned as a data URI (images come back in the result itself) and the output is not kept in the request history.
              * @default false
              */
             sync_mode?: boolean;
+            /** @description The same seed and the same prompt given to the same version of the model will output the same image every time. */
+            seed?: number | null;
         };
         /** @enum {string} */
         QueueStatusValue: "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED";
@@ -234,7 +238,7 @@ export interface components {
             loc: (string | number)[];
             msg: string;
             type: string;
-            ctx?: Record<string, never>;
+            ctx?: Record<string, unknown>;
         };
         ValidationError: {
             detail: components["schemas"]["ValidationErrorItem"][] | string;
@@ -243,23 +247,35 @@ export interface components {
             detail?: string;
             error_type?: string;
         };
+        /** @description Represents an image file. */
         Image: {
-            /** @description Where the image can be downloaded (a data URI with sync_mode). */
+            /** @description The URL where the file can be downloaded from (a data URI with sync_mode). */
             url: string;
-            width?: number;
-            height?: number;
-            /** @description MIME type of the image, e.g. image/jpeg or image/png. */
+            /** @description The mime type of the file. */
             content_type?: string;
+            /** @description The name of the file. It will be auto-generated if not provided. */
+            file_name?: string;
+            /** @description The size of the file in bytes. */
+            file_size?: number;
+            /** @description File data */
+            file_data?: string;
+            /** @description The width of the image in pixels. */
+            width?: number;
+            /** @description The height of the image in pixels. */
+            height?: number;
         };
         Output: {
+            /** @description The generated image files info. */
             images: components["schemas"]["Image"][];
+            /** @description Time spent in each stage, in seconds. */
             timings: {
                 [key: string]: number;
             };
-            /** @description The seed used, so the same image can be generated again. */
+            /** @description Seed of the generated Image. It will be the same value of the one passed in the input or the randomly generated that was used in case none was passed. */
             seed: number;
-            /** @description Whether each image may contain NSFW concepts, in image order. */
+            /** @description Whether the generated images contain NSFW concepts. */
             has_nsfw_concepts: boolean[];
+            /** @description The prompt used to generate the image. */
             prompt: string;
         };
     };

@@ -65,8 +65,8 @@ export const fluxLoraImageToImage: EndpointDefinition<Input, Output> = {
   submitPath: "/fal-ai/flux-lora/image-to-image",
   servers: [{"provider":"chainhub","url":"https://api.chainhub.tech","auth":"bearer"},{"provider":"kkiai","url":"https://www.kkiai.com","auth":"bearer"},{"provider":"fal","url":"https://queue.fal.run","auth":"key"}],
   required: ["prompt","image_url"],
-  defaults: {"enable_safety_checker":true},
-  specHash: "2bfb5e32898bad799c8ce7ff82fb6e83d4b73cb94dc1492a18b32ffc574503e0",
+  defaults: {"num_inference_steps":28,"guidance_scale":3.5,"num_images":1,"enable_safety_checker":true,"output_format":"jpeg","strength":0.85,"sync_mode":false,"acceleration":"none"},
+  specHash: "ba052bccc65cb00e2caba70915ae717480391cf7743d28c5518170e0d319c2be",
   validateInput,
 };
 

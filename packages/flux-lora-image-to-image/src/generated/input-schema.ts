@@ -5,52 +5,152 @@ export const inputSchema = {
   "properties": {
     "prompt": {
       "type": "string",
-      "description": "Prompt words"
+      "description": "The prompt to generate an image from."
     },
     "num_inference_steps": {
       "type": "integer",
-      "description": "Range value: 1-50",
       "minimum": 1,
-      "maximum": 50
+      "maximum": 50,
+      "default": 28,
+      "description": "The number of inference steps to perform."
     },
     "guidance_scale": {
       "type": "number",
-      "description": "Range value: 0-35",
       "minimum": 0,
-      "maximum": 35
+      "maximum": 35,
+      "default": 3.5,
+      "description": "The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you."
     },
     "num_images": {
       "type": "integer",
-      "description": "Number of images, range: 1-4",
+      "description": "The number of images to generate.",
       "minimum": 1,
-      "maximum": 4
+      "maximum": 4,
+      "default": 1
     },
     "enable_safety_checker": {
       "type": "boolean",
-      "description": "Enable security checks. Default value: true",
+      "description": "If set to true, the safety checker will be enabled.",
       "default": true
     },
     "output_format": {
       "type": "string",
-      "description": "Supported output image formats: jpeg, png",
       "enum": [
         "jpeg",
         "png"
-      ]
+      ],
+      "default": "jpeg",
+      "description": "The format of the generated image."
     },
     "image_url": {
       "type": "string",
-      "description": "Image URL, accepted file types: jpg, jpeg, png, webp, gif, avif"
+      "description": "URL of the image to use for image-to-image (a data URI works too)."
     },
     "strength": {
       "type": "number",
-      "description": "Strength, range: 0.01-1",
+      "description": "The strength to use for image-to-image. 1.0 completely remakes the image while 0.0 preserves the original.",
       "minimum": 0.01,
-      "maximum": 1
+      "maximum": 1,
+      "default": 0.85
+    },
+    "sync_mode": {
+      "type": "boolean",
+      "default": false,
+      "description": "If true, the media is returned as a data URI (images come back in the result itself) and the output is not kept in the request history."
+    },
+    "seed": {
+      "type": [
+        "integer",
+        "null"
+      ],
+      "description": "The same seed and the same prompt given to the same version of the model will output the same image every time."
+    },
+    "loras": {
+      "type": "array",
+      "description": "The LoRAs to use for the image generation. You can use any number of LoRAs and they will be merged together to generate the final image.",
+      "items": {
+        "$ref": "#/$defs/LoraWeight"
+      }
+    },
+    "acceleration": {
+      "type": "string",
+      "enum": [
+        "none",
+        "regular"
+      ],
+      "default": "none",
+      "description": "Acceleration level for image generation. 'regular' balances speed and quality."
+    },
+    "image_size": {
+      "description": "The size of the generated image, a preset name or an explicit {width, height}; without it, the input image's size.",
+      "anyOf": [
+        {
+          "$ref": "#/$defs/ImageSizePreset"
+        },
+        {
+          "$ref": "#/$defs/ImageSize"
+        }
+      ]
     }
   },
   "required": [
     "prompt",
     "image_url"
-  ]
+  ],
+  "$defs": {
+    "ImageSize": {
+      "type": "object",
+      "properties": {
+        "width": {
+          "type": "integer",
+          "exclusiveMinimum": 0,
+          "maximum": 14142,
+          "default": 512,
+          "description": "The width of the generated image."
+        },
+        "height": {
+          "type": "integer",
+          "exclusiveMinimum": 0,
+          "maximum": 14142,
+          "default": 512,
+          "description": "The height of the generated image."
+        }
+      }
+    },
+    "ImageSizePreset": {
+      "type": "string",
+      "description": "A preset size (square_hd 1024×1024, square 512×512, portrait_4_3 768×1024, portrait_16_9 576×1024, landscape_4_3 1024×768, landscape_16_9 1024×576).",
+      "enum": [
+        "square_hd",
+        "square",
+        "portrait_4_3",
+        "portrait_16_9",
+        "landscape_4_3",
+        "landscape_16_9"
+      ]
+    },
+    "LoraWeight": {
+      "type": "object",
+      "required": [
+        "path"
+      ],
+      "properties": {
+        "path": {
+          "type": "string",
+          "description": "URL or the path to the LoRA weights. Or HF model name."
+        },
+        "scale": {
+          "type": "number",
+          "default": 1,
+          "description": "The scale of the LoRA weight. This is used to scale the LoRA weight before merging it with the base model.",
+          "minimum": 0,
+          "maximum": 4
+        },
+        "force": {
+          "type": "boolean",
+          "description": "If set to true, the embedding will be forced to be used."
+        }
+      }
+    }
+  }
 } as const;

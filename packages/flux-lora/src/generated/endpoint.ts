@@ -65,8 +65,8 @@ export const fluxLora: EndpointDefinition<Input, Output> = {
   submitPath: "/fal-ai/flux-lora",
   servers: [{"provider":"chainhub","url":"https://api.chainhub.tech","auth":"bearer"},{"provider":"fal","url":"https://queue.fal.run","auth":"key"}],
   required: ["prompt"],
-  defaults: {"image_size":"landscape_4_3","enable_safety_checker":true,"loras":[],"sync_mode":false},
-  specHash: "a975826f5efd2e7db79b61588b99546e06d5615767fb39184e1250794e15298c",
+  defaults: {"image_size":"landscape_4_3","num_inference_steps":28,"guidance_scale":3.5,"num_images":1,"enable_safety_checker":true,"output_format":"jpeg","sync_mode":false,"acceleration":"none"},
+  specHash: "7398ffb89c29914859a5ebf76a4fd5270e5e781e03c0fa530eddb454000b026b",
   validateInput,
 };
 

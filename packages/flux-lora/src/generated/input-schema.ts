@@ -5,7 +5,7 @@ export const inputSchema = {
   "properties": {
     "prompt": {
       "type": "string",
-      "description": "Prompt words"
+      "description": "The prompt to generate an image from."
     },
     "image_size": {
       "description": "The size of the generated image, a preset name or an explicit {width, height}.",
@@ -21,42 +21,43 @@ export const inputSchema = {
     },
     "num_inference_steps": {
       "type": "integer",
-      "description": "Range value: 1-50",
       "minimum": 1,
-      "maximum": 50
+      "maximum": 50,
+      "default": 28,
+      "description": "The number of inference steps to perform."
     },
     "guidance_scale": {
       "type": "number",
-      "description": "Range value: 0-35",
       "minimum": 0,
-      "maximum": 35
+      "maximum": 35,
+      "default": 3.5,
+      "description": "The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you."
     },
     "num_images": {
       "type": "integer",
-      "description": "Number of images, range: 1-4",
+      "description": "The number of images to generate.",
       "minimum": 1,
-      "maximum": 4
+      "maximum": 4,
+      "default": 1
     },
     "enable_safety_checker": {
       "type": "boolean",
-      "description": "Enable security checks. Default value: true",
+      "description": "If set to true, the safety checker will be enabled.",
       "default": true
     },
     "output_format": {
       "type": "string",
-      "description": "Supported output image formats: jpeg, png",
       "enum": [
         "jpeg",
         "png"
-      ]
+      ],
+      "default": "jpeg",
+      "description": "The format of the generated image."
     },
-    "loras": {
-      "type": "array",
-      "description": "LoRA weights to merge into the model, applied in order.",
-      "default": [],
-      "items": {
-        "$ref": "#/$defs/LoraWeight"
-      }
+    "sync_mode": {
+      "type": "boolean",
+      "default": false,
+      "description": "If true, the media is returned as a data URI (images come back in the result itself) and the output is not kept in the request history."
     },
     "seed": {
       "type": [
@@ -65,10 +66,21 @@ export const inputSchema = {
       ],
       "description": "The same seed and the same prompt given to the same version of the model will output the same image every time."
     },
-    "sync_mode": {
-      "type": "boolean",
-      "default": false,
-      "description": "Wait for the image to be generated and uploaded before returning; images come back as data URIs instead of URLs."
+    "loras": {
+      "type": "array",
+      "description": "The LoRAs to use for the image generation. You can use any number of LoRAs and they will be merged together to generate the final image.",
+      "items": {
+        "$ref": "#/$defs/LoraWeight"
+      }
+    },
+    "acceleration": {
+      "type": "string",
+      "enum": [
+        "none",
+        "regular"
+      ],
+      "default": "none",
+      "description": "Acceleration level for image generation. 'regular' balances speed and quality."
     }
   },
   "required": [
@@ -77,27 +89,26 @@ export const inputSchema = {
   "$defs": {
     "ImageSize": {
       "type": "object",
-      "required": [
-        "width",
-        "height"
-      ],
       "properties": {
         "width": {
           "type": "integer",
-          "minimum": 1,
+          "exclusiveMinimum": 0,
           "maximum": 14142,
-          "description": "Width of the image in pixels."
+          "default": 512,
+          "description": "The width of the generated image."
         },
         "height": {
           "type": "integer",
-          "minimum": 1,
+          "exclusiveMinimum": 0,
           "maximum": 14142,
-          "description": "Height of the image in pixels."
+          "default": 512,
+          "description": "The height of the generated image."
         }
       }
     },
     "ImageSizePreset": {
       "type": "string",
+      "description": "A preset size (square_hd 1024×1024, square 512×512, portrait_4_3 768×1024, portrait_16_9 576×1024, landscape_4_3 1024×768, landscape_16_9 1024×576).",
       "enum": [
         "square_hd",
         "square",
@@ -115,14 +126,18 @@ export const inputSchema = {
       "properties": {
         "path": {
           "type": "string",
-          "description": "URL or path to the LoRA weights."
+          "description": "URL or the path to the LoRA weights. Or HF model name."
         },
         "scale": {
           "type": "number",
-          "minimum": 0,
-          "maximum": 4,
           "default": 1,
-          "description": "How strongly the LoRA is applied."
+          "description": "The scale of the LoRA weight. This is used to scale the LoRA weight before merging it with the base model.",
+          "minimum": 0,
+          "maximum": 4
+        },
+        "force": {
+          "type": "boolean",
+          "description": "If set to true, the embedding will be forced to be used."
         }
       }
     }

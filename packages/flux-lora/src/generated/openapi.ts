@@ -93,7 +93,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         Input: {
-            /** @description Prompt words */
+            /** @description The prompt to generate an image from. */
             prompt: string;
             /**
              * @description The size of the generated image, a preset name or an explicit {width, height}.
@@ -103,43 +103,50 @@ export interface components {
             /**
              * @minimum 1
              * @maximum 50
-             * @description Range value: 1-50
+             * @description The number of inference steps to perform.
+             * @default 28
              */
             num_inference_steps?: number;
             /**
              * @minimum 0
              * @maximum 35
-             * @description Range value: 0-35
+             * @description The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
+             * @default 3.5
              */
             guidance_scale?: number;
             /**
              * @minimum 1
              * @maximum 4
-             * @description Number of images, range: 1-4
+             * @description The number of images to generate.
+             * @default 1
              */
             num_images?: number;
             /**
-             * @description Enable security checks. Default value: true
+             * @description If set to true, the safety checker will be enabled.
              * @default true
              */
             enable_safety_checker?: boolean;
             /**
-             * @description Supported output image formats: jpeg, png
+             * @description The format of the generated image.
+             * @default jpeg
              * @enum {string}
              */
             output_format?: "jpeg" | "png";
             /**
-             * @description LoRA weights to merge into the model, applied in order.
-             * @default []
-             */
-            loras?: components["schemas"]["LoraWeight"][];
-            /** @description The same seed and the same prompt given to the same version of the model will output the same image every time. */
-            seed?: number | null;
-            /**
-             * @description Wait for the image to be generated and uploaded before returning; images come back as data URIs instead of URLs.
+             * @description If true, the media is returned as a data URI (images come back in the result itself) and the output is not kept in the request history.
              * @default false
              */
             sync_mode?: boolean;
+            /** @description The same seed and the same prompt given to the same version of the model will output the same image every time. */
+            seed?: number | null;
+            /** @description The LoRAs to use for the image generation. You can use any number of LoRAs and they will be merged together to generate the final image. */
+            loras?: components["schemas"]["LoraWeight"][];
+            /**
+             * @description Acceleration level for image generation. 'regular' balances speed and quality.
+             * @default none
+             * @enum {string}
+             */
+            acceleration?: "none" | "regular";
         };
         /** @enum {string} */
         QueueStatusValue: "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED";
@@ -229,7 +236,7 @@ export interface components {
             loc: (string | number)[];
             msg: string;
             type: string;
-            ctx?: Record<string, never>;
+            ctx?: Record<string, unknown>;
         };
         ValidationError: {
             detail: components["schemas"]["ValidationErrorItem"][] | string;
@@ -238,51 +245,70 @@ export interface components {
             detail?: string;
             error_type?: string;
         };
+        /** @description Represents an image file. */
         Image: {
-            /** @description Where the image can be downloaded (a data URI with sync_mode). */
+            /** @description The URL where the file can be downloaded from (a data URI with sync_mode). */
             url: string;
-            width?: number;
-            height?: number;
-            /** @description MIME type of the image, e.g. image/jpeg or image/png. */
+            /** @description The mime type of the file. */
             content_type?: string;
+            /** @description The name of the file. It will be auto-generated if not provided. */
+            file_name?: string;
+            /** @description The size of the file in bytes. */
+            file_size?: number;
+            /** @description File data */
+            file_data?: string;
+            /** @description The width of the image in pixels. */
+            width?: number;
+            /** @description The height of the image in pixels. */
+            height?: number;
         };
         Output: {
+            /** @description The generated image files info. */
             images: components["schemas"]["Image"][];
+            /** @description Time spent in each stage, in seconds. */
             timings: {
                 [key: string]: number;
             };
-            /** @description The seed used, so the same image can be generated again. */
+            /** @description Seed of the generated Image. It will be the same value of the one passed in the input or the randomly generated that was used in case none was passed. */
             seed: number;
-            /** @description Whether each image may contain NSFW concepts, in image order. */
+            /** @description Whether the generated images contain NSFW concepts. */
             has_nsfw_concepts: boolean[];
+            /** @description The prompt used to generate the image. */
             prompt: string;
         };
-        /** @enum {string} */
+        /**
+         * @description A preset size (square_hd 1024×1024, square 512×512, portrait_4_3 768×1024, portrait_16_9 576×1024, landscape_4_3 1024×768, landscape_16_9 1024×576).
+         * @enum {string}
+         */
         ImageSizePreset: "square_hd" | "square" | "portrait_4_3" | "portrait_16_9" | "landscape_4_3" | "landscape_16_9";
         ImageSize: {
             /**
-             * @minimum 1
+             * @exclusiveMinimum 0
              * @maximum 14142
-             * @description Width of the image in pixels.
+             * @description The width of the generated image.
+             * @default 512
              */
-            width: number;
+            width?: number;
             /**
-             * @minimum 1
+             * @exclusiveMinimum 0
              * @maximum 14142
-             * @description Height of the image in pixels.
+             * @description The height of the generated image.
+             * @default 512
              */
-            height: number;
+            height?: number;
         };
         LoraWeight: {
-            /** @description URL or path to the LoRA weights. */
+            /** @description URL or the path to the LoRA weights. Or HF model name. */
             path: string;
             /**
              * @minimum 0
              * @maximum 4
-             * @description How strongly the LoRA is applied.
+             * @description The scale of the LoRA weight. This is used to scale the LoRA weight before merging it with the base model.
              * @default 1
              */
             scale?: number;
+            /** @description If set to true, the embedding will be forced to be used. */
+            force?: boolean;
         };
     };
     responses: {

@@ -66,7 +66,7 @@ export const upscaleV2: EndpointDefinition<Input, Output> = {
   servers: [{"provider":"acme","url":"https://api.acme.example","auth":"bearer"},{"provider":"fal","url":"https://queue.fal.run","auth":"key"}],
   required: ["image_url"],
   defaults: {"factor":2},
-  specHash: "c8f479f0a4198d70528d1db30ba5c6f31e1241e46a95986e6a4c42d81af8e86d",
+  specHash: "330cc478c4d1dd4a02f13d705f45661654e44ca8aa51a23ef55710bef830f148",
   validateInput,
 };
 

@@ -95,14 +95,11 @@ export interface components {
             /**
              * @minimum 1
              * @maximum 4
-             * @description Upscale factor. Default: 2. Range: 1-4
+             * @description Upscale factor.
              * @default 2
              */
             factor?: number;
-            /**
-             * @description Supported options: fast, best
-             * @enum {string}
-             */
+            /** @enum {string} */
             mode?: "fast" | "best";
             note?: string | null;
         };
@@ -194,7 +191,7 @@ export interface components {
             loc: (string | number)[];
             msg: string;
             type: string;
-            ctx?: Record<string, never>;
+            ctx?: Record<string, unknown>;
         };
         ValidationError: {
             detail: components["schemas"]["ValidationErrorItem"][] | string;

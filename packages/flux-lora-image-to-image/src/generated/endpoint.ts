@@ -32,6 +32,8 @@ export interface EndpointDefinition<I, O> {
   /** sha256 of the normalized spec this package was generated from. */
   readonly specHash: string;
   readonly validateInput: (input: unknown) => readonly InputIssue[];
+  /** Field names of every object in the Input, by path pattern ("" the input, "loras.*" each item): unknown fields are refused. */
+  readonly inputFields: Readonly<Record<string, readonly string[]>>;
   /** Carries the Input/Output types for the queue package; never set at run time. */
   readonly "~types"?: { readonly input: I; readonly output: O };
 }
@@ -68,6 +70,7 @@ export const fluxLoraImageToImage: EndpointDefinition<Input, Output> = {
   defaults: {"enable_safety_checker":true},
   specHash: "2bfb5e32898bad799c8ce7ff82fb6e83d4b73cb94dc1492a18b32ffc574503e0",
   validateInput,
+  inputFields: {"":["enable_safety_checker","guidance_scale","image_url","num_images","num_inference_steps","output_format","prompt","strength"]},
 };
 
 export { fluxLoraImageToImage as endpoint };

@@ -32,6 +32,8 @@ export interface EndpointDefinition<I, O> {
   /** sha256 of the normalized spec this package was generated from. */
   readonly specHash: string;
   readonly validateInput: (input: unknown) => readonly InputIssue[];
+  /** Field names of every object in the Input, by path pattern ("" the input, "loras.*" each item): unknown fields are refused. */
+  readonly inputFields: Readonly<Record<string, readonly string[]>>;
   /** Carries the Input/Output types for the queue package; never set at run time. */
   readonly "~types"?: { readonly input: I; readonly output: O };
 }
@@ -68,6 +70,7 @@ export const fluxLora: EndpointDefinition<Input, Output> = {
   defaults: {"image_size":"landscape_4_3","enable_safety_checker":true,"loras":[],"sync_mode":false},
   specHash: "a975826f5efd2e7db79b61588b99546e06d5615767fb39184e1250794e15298c",
   validateInput,
+  inputFields: {"":["enable_safety_checker","guidance_scale","image_size","loras","num_images","num_inference_steps","output_format","prompt","seed","sync_mode"],"image_size":["height","width"],"loras.*":["path","scale"]},
 };
 
 export { fluxLora as endpoint };

@@ -111,7 +111,7 @@ export function unknownFieldIssues(value: unknown, fields: Readonly<Record<strin
       for (const key of Object.keys(item.value)) {
         const path = join(item.path, key);
         if (known !== undefined && !known.includes(key)) {
-          const guess = nearest(key, known);
+          const guess = nearestName(key, known);
           issues.push({
             path,
             message: `is not an input field of ${endpointId}${guess === undefined ? "" : `; did you mean "${guess}"?`}`,
@@ -130,7 +130,7 @@ export function unknownFieldIssues(value: unknown, fields: Readonly<Record<strin
 }
 
 /** The known name closest to a typo (transpositions count once), when it is close enough to be meant. */
-export function nearest(name: string, known: readonly string[]): string | undefined {
+export function nearestName(name: string, known: readonly string[]): string | undefined {
   const norm = (s: string) => s.toLowerCase().replace(/[-\s]/g, "_");
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;

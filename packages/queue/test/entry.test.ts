@@ -62,6 +62,7 @@ describe("entry points", () => {
         "checkInput",
         "createQueueClient",
         "createWebhookVerifier",
+        "nearestName",
         "defaultPollingOptions",
         "defaultRetryOptions",
         "prepareInput",

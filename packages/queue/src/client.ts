@@ -20,7 +20,7 @@ import { HttpClient, type FetchLike } from "./http.js";
 import { prepareInput } from "./input.js";
 import { CompletionHistory, PollSchedule, resolvePollingOptions, type PollingOptions } from "./polling.js";
 import { defaultEnv, resolveProvider, resolveToken, type CustomProvider, type Env, type ProviderName, type ResolvedProvider } from "./providers.js";
-import { createRedactor, describeValue, type Redactor } from "./redact.js";
+import { createRedactor, describeValue, REDACTED, type Redactor } from "./redact.js";
 import { RetryBudget, defaultRetryOptions, parseRetryAfter, type RetryOptions } from "./retry.js";
 import { isFailed, parseStatus, type CompletedStatus, type QueueStatus, type Show } from "./status.js";
 import { TransientFailures } from "./transient.js";
@@ -551,8 +551,12 @@ export class QueueClient {
       throw refuse("without a request_id.", shownHeaderId);
     }
     const requestId = answer.request_id;
+    // The body is redacted already: a request_id that held the token shows the mark; one that
+    // long is no id either. Neither may become the job's handle.
     const shownId = this.#http.show(requestId, 200);
-    if (shownId !== requestId) throw refuse("its request_id is too long or holds the token, so it is not used.", shownId);
+    if (shownId !== requestId || requestId.includes(REDACTED)) {
+      throw refuse("its request_id is too long or held the token, so it is not used.", shownId);
+    }
     const derived = deriveFollowUpUrls(this.provider, endpoint.app, requestId);
     const pick = (field: "status_url" | "response_url" | "cancel_url", fallback: string) => {
       const raw = answer[field];

@@ -7,7 +7,9 @@
  * Walks are iterative: a deeply nested body cannot overflow the stack.
  */
 
-const MARK = "[redacted]";
+/** What a secret is replaced with. */
+export const REDACTED = "[redacted]";
+const MARK = REDACTED;
 // Shorter strings would shred ordinary words; real tokens are long.
 const MIN_SECRET_LENGTH = 4;
 // A run of this many characters of a secret, anywhere, is redacted too (a server may have cut

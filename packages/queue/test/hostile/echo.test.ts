@@ -40,9 +40,14 @@ const SCENARIOS = {
 } as const;
 type Scenario = keyof typeof SCENARIOS;
 
-/** `cut` characters before the token's start minus `k`: the cut falls k characters into the token. */
+/**
+ * The token placed so that position `cut` falls `k` characters into it. Two more copies come
+ * first: redacting them shortens the text, which pulls what lay past the redacted window's edge
+ * back in front of the cut (a partial token there must be dropped, not shown).
+ */
+const LEADING = `${TOKEN}-${TOKEN}-`;
 function around(cut: number, k: number, prefix = ""): string {
-  return `${prefix}${"a".repeat(Math.max(0, cut - k - prefix.length))}${TOKEN}${"z".repeat(40)}`;
+  return `${prefix}${LEADING}${"a".repeat(Math.max(0, cut - k - prefix.length - LEADING.length))}${TOKEN}${"z".repeat(40)}`;
 }
 
 function parse(path: string): { scenario: Scenario; cut: number; k: number } | undefined {

@@ -14,6 +14,7 @@ import { codegenScale } from "./codegen-scale.js";
 import { latencyToResult } from "./latency-to-result.js";
 import { memory } from "./memory.js";
 import { printSection, type Section, writeReport } from "./report.js";
+import { soak } from "./soak.js";
 import { validation } from "./validation.js";
 
 export interface BenchContext {
@@ -29,6 +30,7 @@ export const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Section>>
   memory,
   "bundle-size": bundleSize,
   validation,
+  soak,
 };
 
 function parseArgs(argv: string[]): { quick: boolean; only: string[]; report: string } {

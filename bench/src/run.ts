@@ -5,6 +5,8 @@
  *   tsx src/run.ts --quick         small N, few runs (seconds): checks the harness
  *   tsx src/run.ts --only <name>   one benchmark (repeatable): codegen-scale, client-overhead, …
  *   tsx src/run.ts --report <path> write the report elsewhere
+ *   tsx src/run.ts --only soak --merge   re-measure some sections into the existing report,
+ *                                         keeping the others (the header says which run is which)
  */
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -33,11 +35,12 @@ export const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Section>>
   soak,
 };
 
-function parseArgs(argv: string[]): { quick: boolean; only: string[]; report: string } {
-  const args = { quick: false, only: [] as string[], report: fileURLToPath(new URL("../REPORT.md", import.meta.url)) };
+function parseArgs(argv: string[]): { quick: boolean; only: string[]; report: string; merge: boolean } {
+  const args = { quick: false, only: [] as string[], report: fileURLToPath(new URL("../REPORT.md", import.meta.url)), merge: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--quick") args.quick = true;
+    else if (a === "--merge") args.merge = true;
     else if (a === "--only" || a === "--report") {
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a value`);
@@ -45,8 +48,9 @@ function parseArgs(argv: string[]): { quick: boolean; only: string[]; report: st
         if (!(v in BENCHMARKS)) throw new Error(`--only ${v}: unknown benchmark; expected one of ${Object.keys(BENCHMARKS).join(", ")}`);
         args.only.push(v);
       } else args.report = v;
-    } else if (a !== "--") throw new Error(`unknown argument ${a}; expected --quick, --only <name>, --report <path>`);
+    } else if (a !== "--") throw new Error(`unknown argument ${a}; expected --quick, --only <name>, --report <path>, --merge`);
   }
+  if (args.merge && args.only.length === 0) throw new Error("--merge re-measures the sections named by --only; name at least one");
   return args;
 }
 
@@ -64,7 +68,7 @@ async function main(): Promise<void> {
     printSection(section);
     sections.push(section);
   }
-  await writeReport(args.report, sections, { quick: ctx.quick, runs: ctx.runs, startedAt, durationMs: performance.now() - t0, loadAtStart });
+  await writeReport(args.report, sections, { quick: ctx.quick, runs: ctx.runs, startedAt, durationMs: performance.now() - t0, loadAtStart }, args.merge);
   console.log(`\nreport written to ${args.report}`);
 }
 

@@ -68,7 +68,7 @@ describe("hostile: endless SSE", () => {
     tally.cases++;
     const updates: string[] = [];
     const error = await client()
-      .subscribe({ endpoint: fluxLora, requestId: "events-1" }, { mode: "streaming", timeout: 1_500, onQueueUpdate: (s) => updates.push(JSON.stringify(s)) })
+      .subscribe({ endpoint: fluxLora, requestId: "events-1" }, { mode: "streaming", timeout: 2_000, onQueueUpdate: (s) => updates.push(JSON.stringify(s)) })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error).toMatchObject({ cancelConfirmed: true, requestId: "events-1" });

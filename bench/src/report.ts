@@ -151,17 +151,26 @@ export function mergeReport(existing: string, sections: Section[], info: RunInfo
       const names = (match[2] ?? "").split(", ").filter((name) => !titles.has(name));
       return names.length === 0 ? [] : [noteFor(match[1] ?? "", names)];
     });
-  const header = [...preamble.join("\n").trimEnd().split("\n"), "", ...kept, noteFor(when, [...titles])];
-  const out: string[] = [header.join("\n")];
+  const out: string[] = [preamble.join("\n").trimEnd(), ...kept, noteFor(when, [...titles])];
   const placed = new Set<string>();
   for (const block of blocks) {
     const title = block.slice(3, block.indexOf("\n") < 0 ? undefined : block.indexOf("\n")).trim();
     if (title === "Targets") {
-      const lines = block.split("\n");
-      const rows = lines.filter((l, i) => l.startsWith("|") && i > 3 && !titles.has(l.split(" | ")[0]?.slice(2) ?? ""));
-      const head = lines.filter((l) => l.startsWith("|")).slice(0, 2);
-      const added = sections.flatMap((s) => s.targets.map((t) => targetRow(s, t) ?? ""));
-      out.push(["## Targets", "", ...head, ...rows, ...added, ""].join("\n"));
+      const table = block.split("\n").filter((l) => l.startsWith("|"));
+      const fresh = (title: string) => sections.filter((s) => s.title === title).flatMap((s) => s.targets.map((t) => targetRow(s, t) ?? ""));
+      // Re-measured rows take the place of the old ones; a section new to the report goes last.
+      const rows: string[] = [];
+      const done = new Set<string>();
+      for (const row of table.slice(2)) {
+        const benchmark = row.split(" | ")[0]?.slice(2) ?? "";
+        if (!titles.has(benchmark)) rows.push(row);
+        else if (!done.has(benchmark)) {
+          rows.push(...fresh(benchmark));
+          done.add(benchmark);
+        }
+      }
+      for (const title of titles) if (!done.has(title)) rows.push(...fresh(title));
+      out.push(["## Targets", "", ...table.slice(0, 2), ...rows, ""].join("\n"));
     } else if (titles.has(title)) {
       out.push(renderSection(sections.find((s) => s.title === title) as Section));
       placed.add(title);

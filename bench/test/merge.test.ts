@@ -24,6 +24,9 @@ describe("mergeReport", () => {
     expect(merged).toContain("| Gamma | Gamma target | 3 | ≥ 1 | pass |");
     expect(merged.match(/^## Beta$/gm)).toHaveLength(1);
     expect(merged.indexOf("## Alpha")).toBeLessThan(merged.indexOf("## Beta"));
+    // Target rows keep their order: Beta's new row where its old one was, Gamma's last.
+    expect(merged.indexOf("| Alpha | Alpha target")).toBeLessThan(merged.indexOf("| Beta | Beta target"));
+    expect(merged.indexOf("| Beta | Beta target")).toBeLessThan(merged.indexOf("| Gamma | Gamma target"));
     expect(merged.indexOf("## Beta")).toBeLessThan(merged.indexOf("## Gamma"));
     expect(merged).toContain("| n | 7 |");
     // Re-measuring a section again takes it out of the older note.

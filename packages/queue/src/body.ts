@@ -69,6 +69,10 @@ export async function readText(response: Response, options: ReadTextOptions): Pr
     throw new BodyTooLargeError(maxBytes);
   }
   if (response.body === null) return { text: "", truncated: false };
+  // A declared length within the cap: one read (the HTTP layer ends a body at its declared length).
+  if (Number.isFinite(declared) && declared <= maxBytes) {
+    return { text: await raceSignal(response.text(), signal), truncated: false };
+  }
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let text = "";

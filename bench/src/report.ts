@@ -2,7 +2,7 @@
  * The report: each benchmark returns a Section (tables, targets, notes); this prints them to
  * stdout and writes bench/REPORT.md with the machine, Node version and date.
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 
 export interface Table {
@@ -106,21 +106,86 @@ export function renderReport(sections: Section[], info: RunInfo): string {
     }),
     "",
   ];
-  for (const s of sections) {
-    out.push(`## ${s.title}`, "", s.method, "");
-    for (const t of s.tables) {
-      if (t.title) out.push(`**${t.title}**`, "");
-      out.push(markdownTable(t), "");
-    }
-    if (s.notes.length > 0) {
-      out.push("Findings:", "");
-      for (const n of s.notes) out.push(`- ${n}`);
-      out.push("");
-    }
-  }
+  for (const s of sections) out.push(renderSection(s));
   return `${out.join("\n").trimEnd()}\n`;
 }
 
-export async function writeReport(path: string, sections: Section[], info: RunInfo): Promise<void> {
-  await writeFile(path, renderReport(sections, info));
+function renderSection(s: Section): string {
+  const out = [`## ${s.title}`, "", s.method, ""];
+  for (const t of s.tables) {
+    if (t.title) out.push(`**${t.title}**`, "");
+    out.push(markdownTable(t), "");
+  }
+  if (s.notes.length > 0) {
+    out.push("Findings:", "");
+    for (const n of s.notes) out.push(`- ${n}`);
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+const targetRow = (s: Section, t: Target) =>
+  markdownTable({ columns: ["", "", "", "", ""], rows: [[s.title, t.name, t.measured, t.goal, t.pass ? "pass" : "**miss**"]] }).split("\n")[2];
+
+const MERGE_NOTE = "Re-run later with `--merge`";
+
+/**
+ * An existing report with some sections re-measured (`--only … --merge`): those sections and
+ * their target rows are replaced (or added), everything else is kept as it was measured, and
+ * the header says which sections come from which run.
+ */
+export function mergeReport(existing: string, sections: Section[], info: RunInfo): string {
+  const blocks = existing.trimEnd().split(/\n(?=## )/);
+  const preamble = (blocks.shift() ?? "").split("\n").filter((line) => !line.startsWith(MERGE_NOTE));
+  const titles = new Set(sections.map((s) => s.title));
+  const when = `${info.startedAt.toISOString()}, Node ${process.version}, load average at the start ${info.loadAtStart.map((l) => l.toFixed(2)).join(" / ")}`;
+  const noteFor = (at: string, names: readonly string[]) =>
+    `${MERGE_NOTE} (${at}): ${names.join(", ")}. Their figures and target rows come from that run; the rest from the run described here.`;
+  // Earlier merge notes lose the sections re-measured now (and go when none is left).
+  const kept = existing
+    .split("\n")
+    .filter((line) => line.startsWith(MERGE_NOTE))
+    .flatMap((line) => {
+      const match = /^Re-run later with `--merge` \((.*)\): (.*?)\. Their figures/.exec(line);
+      if (match === null) return [];
+      const names = (match[2] ?? "").split(", ").filter((name) => !titles.has(name));
+      return names.length === 0 ? [] : [noteFor(match[1] ?? "", names)];
+    });
+  const out: string[] = [preamble.join("\n").trimEnd(), ...kept, noteFor(when, [...titles])];
+  const placed = new Set<string>();
+  for (const block of blocks) {
+    const title = block.slice(3, block.indexOf("\n") < 0 ? undefined : block.indexOf("\n")).trim();
+    if (title === "Targets") {
+      const table = block.split("\n").filter((l) => l.startsWith("|"));
+      const fresh = (title: string) => sections.filter((s) => s.title === title).flatMap((s) => s.targets.map((t) => targetRow(s, t) ?? ""));
+      // Re-measured rows take the place of the old ones; a section new to the report goes last.
+      const rows: string[] = [];
+      const done = new Set<string>();
+      for (const row of table.slice(2)) {
+        const benchmark = row.split(" | ")[0]?.slice(2) ?? "";
+        if (!titles.has(benchmark)) rows.push(row);
+        else if (!done.has(benchmark)) {
+          rows.push(...fresh(benchmark));
+          done.add(benchmark);
+        }
+      }
+      for (const title of titles) if (!done.has(title)) rows.push(...fresh(title));
+      out.push(["## Targets", "", ...table.slice(0, 2), ...rows, ""].join("\n"));
+    } else if (titles.has(title)) {
+      out.push(renderSection(sections.find((s) => s.title === title) as Section));
+      placed.add(title);
+    } else out.push(block);
+  }
+  for (const s of sections) if (!placed.has(s.title)) out.push(renderSection(s));
+  return `${out
+    .join("\n\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trimEnd()}\n`;
+}
+
+export async function writeReport(path: string, sections: Section[], info: RunInfo, merge = false): Promise<void> {
+  if (merge) {
+    const existing = await readFile(path, "utf8");
+    await writeFile(path, mergeReport(existing, sections, info));
+  } else await writeFile(path, renderReport(sections, info));
 }

@@ -6,6 +6,8 @@
  *                                  and leaves the committed bench/REPORT.md (a full run's) alone
  *   tsx src/run.ts --only <name>   one benchmark (repeatable): codegen-scale, client-overhead, …
  *   tsx src/run.ts --report <path> write the report there (with --quick too)
+ *   tsx src/run.ts --only soak --merge   re-measure some sections into the existing report,
+ *                                         keeping the others (the header says which run is which)
  */
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -15,6 +17,7 @@ import { codegenScale } from "./codegen-scale.js";
 import { latencyToResult } from "./latency-to-result.js";
 import { memory } from "./memory.js";
 import { printSection, renderReport, type Section, writeReport } from "./report.js";
+import { soak } from "./soak.js";
 import { validation } from "./validation.js";
 
 export interface BenchContext {
@@ -30,13 +33,15 @@ export const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Section>>
   memory,
   "bundle-size": bundleSize,
   validation,
+  soak,
 };
 
-function parseArgs(argv: string[]): { quick: boolean; only: string[]; report: string | undefined } {
-  const args = { quick: false, only: [] as string[], report: undefined as string | undefined };
+function parseArgs(argv: string[]): { quick: boolean; only: string[]; report: string | undefined; merge: boolean } {
+  const args = { quick: false, only: [] as string[], report: undefined as string | undefined, merge: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--quick") args.quick = true;
+    else if (a === "--merge") args.merge = true;
     else if (a === "--only" || a === "--report") {
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a value`);
@@ -44,8 +49,9 @@ function parseArgs(argv: string[]): { quick: boolean; only: string[]; report: st
         if (!(v in BENCHMARKS)) throw new Error(`--only ${v}: unknown benchmark; expected one of ${Object.keys(BENCHMARKS).join(", ")}`);
         args.only.push(v);
       } else args.report = v;
-    } else if (a !== "--") throw new Error(`unknown argument ${a}; expected --quick, --only <name>, --report <path>`);
+    } else if (a !== "--") throw new Error(`unknown argument ${a}; expected --quick, --only <name>, --report <path>, --merge`);
   }
+  if (args.merge && args.only.length === 0) throw new Error("--merge re-measures the sections named by --only; name at least one");
   return args;
 }
 
@@ -71,7 +77,7 @@ async function main(): Promise<void> {
     console.log("quick run: the report above is printed only; bench/REPORT.md is left as it is (--report <path> writes one)");
     return;
   }
-  await writeReport(report, sections, info);
+  await writeReport(report, sections, info, args.merge);
   console.log(`\nreport written to ${report}`);
 }
 

@@ -16,6 +16,7 @@ import openapiTS, { astToString } from "openapi-typescript";
 import { walkSchemas, isObject, type Json, type JsonObject } from "./json.js";
 import type { NormalizedEndpoint } from "./normalize.js";
 import { sha256 } from "./sources.js";
+import { inputFieldMap } from "./input-fields.js";
 import { compileValidator, inputJsonSchema } from "./validator-code.js";
 import { renderReadme } from "./readme.js";
 
@@ -75,6 +76,7 @@ function endpointModule(e: NormalizedEndpoint, specHash: string): string {
   const defaults = Object.fromEntries(
     Object.entries(isObject(input.properties) ? input.properties : {}).flatMap(([k, v]) => (isObject(v) && v.default !== undefined ? [[k, v.default]] : [])),
   );
+  const inputFields = inputFieldMap(inputJsonSchema(e.doc));
   return `${header(e)}import type { components } from "./openapi.js";
 import { validate } from "./validate-input.js";
 
@@ -108,6 +110,8 @@ export interface EndpointDefinition<I, O> {
   /** sha256 of the normalized spec this package was generated from. */
   readonly specHash: string;
   readonly validateInput: (input: unknown) => readonly InputIssue[];
+  /** Field names of every object in the Input, by path pattern ("" the input, "loras.*" each item): unknown fields are refused. */
+  readonly inputFields: Readonly<Record<string, readonly string[]>>;
   /** Carries the Input/Output types for the queue package; never set at run time. */
   readonly "~types"?: { readonly input: I; readonly output: O };
 }
@@ -144,6 +148,7 @@ export const ${e.names.exportName}: EndpointDefinition<Input, Output> = {
   defaults: ${JSON.stringify(defaults)},
   specHash: ${JSON.stringify(specHash)},
   validateInput,
+  inputFields: ${JSON.stringify(inputFields)},
 };
 
 export { ${e.names.exportName} as endpoint };

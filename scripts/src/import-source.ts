@@ -19,6 +19,7 @@ import { repairYaml } from "./repair.js";
 import { FORMATS, loadSources, PROVENANCE_FILE, readProvenance, sha256, type Provenance, type SourceFile } from "./sources.js";
 import { readIfExists } from "./read-if-exists.js";
 import { falEndpointId, isFalQueueOpenApi } from "./upstream/fal-openapi.js";
+import { yamlValue } from "./yaml-value.js";
 
 export interface ImportRequest {
   /** A file path (relative to `cwd`) or an http(s) URL. */
@@ -29,6 +30,17 @@ export interface ImportRequest {
   origin?: string;
   /** File name under specs/sources/<provider>/; by default named after the endpoint it describes. */
   name?: string;
+  /** Largest document accepted, in bytes (default DEFAULT_MAX_DOCUMENT_BYTES). */
+  maxBytes?: number;
+}
+
+/** Vendor exports of one endpoint are tens of kilobytes; a catalogue of hundreds stays well under this. */
+export const DEFAULT_MAX_DOCUMENT_BYTES = 5 * 1024 * 1024;
+
+const mib = (bytes: number) => `${Number((bytes / 1024 / 1024).toFixed(2))} MiB`;
+
+function tooLarge(input: string, size: string, maxBytes: number): ImportError {
+  return new ImportError(`${input}: the document is ${size}; the limit is ${mib(maxBytes)}. If it really is that large, pass --max-bytes <n>.`);
 }
 
 export interface ImportedEndpoint {
@@ -82,7 +94,7 @@ const EXTENSION: Record<SourceFormat, string> = {
 
 const isUrl = (input: string) => /^https?:\/\//i.test(input);
 
-async function fetchDocument(url: string, fetchImpl: typeof fetch): Promise<Uint8Array> {
+async function fetchDocument(url: string, fetchImpl: typeof fetch, maxBytes: number): Promise<Uint8Array> {
   let response: Response;
   try {
     response = await fetchImpl(url, { signal: AbortSignal.timeout(30_000) });
@@ -92,14 +104,34 @@ async function fetchDocument(url: string, fetchImpl: typeof fetch): Promise<Uint
     throw new ImportError(`${url}: cannot fetch (${reason}). Without a network, download the document and import the file instead.`);
   }
   if (!response.ok) throw new ImportError(`${url}: the server answered HTTP ${response.status}; check the URL, or download the document and import the file.`);
-  return new Uint8Array(await response.arrayBuffer());
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge(url, mib(declared), maxBytes);
+  }
+  // Read in chunks and stop at the limit: a server may send more than it declares.
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body?.getReader();
+  for (let chunk = await reader?.read(); chunk !== undefined && !chunk.done; chunk = await reader?.read()) {
+    total += chunk.value.byteLength;
+    if (total > maxBytes) {
+      await reader?.cancel().catch(() => undefined);
+      throw tooLarge(url, `more than ${mib(maxBytes)}`, maxBytes);
+    }
+    chunks.push(chunk.value);
+  }
+  return Buffer.concat(chunks, total);
 }
 
-async function readInput(input: string, deps: ImportDeps): Promise<Uint8Array> {
-  if (isUrl(input)) return fetchDocument(input, deps.fetch ?? fetch);
+async function readInput(input: string, deps: ImportDeps, maxBytes: number): Promise<Uint8Array> {
+  if (isUrl(input)) return fetchDocument(input, deps.fetch ?? fetch, maxBytes);
   const path = resolve(deps.cwd ?? process.cwd(), input);
   try {
-    if (!(await stat(path)).isFile()) throw new ImportError(`${input}: not a file`);
+    const info = await stat(path);
+    if (!info.isFile()) throw new ImportError(`${input}: not a file`);
+    // Checked before reading: the limit exists so an oversized document never enters memory.
+    if (info.size > maxBytes) throw tooLarge(input, mib(info.size), maxBytes);
     return await readFile(path);
   } catch (error) {
     if (error instanceof ImportError) throw error;
@@ -127,7 +159,7 @@ export function detectFormat(name: string, text: string): SourceFormat {
 export function describedPaths(file: string, text: string, format: SourceFormat): string[] {
   if (format === "docs-page") return [extractDocsPage(file, text).path];
   const extracted = extractSpec(file, text, format);
-  const parsed: unknown = repairYaml(file, extracted.text, extracted.firstLine).document.toJS({ maxAliasCount: 100 });
+  const parsed: unknown = yamlValue(repairYaml(file, extracted.text, extracted.firstLine).document, file, (message) => new ImportError(message));
   if (format === "fal-openapi") {
     if (!isFalQueueOpenApi(parsed)) {
       throw new ImportError(
@@ -190,7 +222,9 @@ export async function importSource(root: string, request: ImportRequest, deps: I
   if (request.format !== undefined && !FORMATS.includes(request.format)) {
     throw new ImportError(`--format "${request.format}": expected one of ${FORMATS.join(", ")}`);
   }
-  const bytes = await readInput(request.input, deps);
+  const maxBytes = request.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+  if (!(Number.isInteger(maxBytes) && maxBytes > 0)) throw new ImportError(`--max-bytes "${request.maxBytes}": expected a positive whole number of bytes`);
+  const bytes = await readInput(request.input, deps, maxBytes);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);

@@ -15,6 +15,7 @@ import { isObject, type JsonObject } from "./json.js";
 import { isResolved, mergeEndpoint, type EndpointSource, type Provider } from "./merge.js";
 import { applyOverlay, checkOverlay, OverlayError, type OverlayDocument } from "./overlay.js";
 import { formatRepair, repairYaml } from "./repair.js";
+import { yamlValue } from "./yaml-value.js";
 import { defaultRules } from "./rules/index.js";
 import { submitRoute } from "./rules/queue-protocol.js";
 import { falOpenApiToSource, isFalQueueOpenApi } from "./upstream/fal-openapi.js";
@@ -82,7 +83,7 @@ function processSource(source: SourceFile, protocol: JsonObject, log: string[]):
   const extracted = extractSpec(source.file, source.content, source.format);
   const repaired = repairYaml(source.file, extracted.text, extracted.firstLine);
   for (const repair of repaired.repairs) log.push(`repair ${formatRepair(source.file, repair)}`);
-  let parsed = repaired.document.toJS({ maxAliasCount: 100 }) as unknown;
+  let parsed: unknown = yamlValue(repaired.document, source.file, (message) => new NormalizeError(message));
   if (!isObject(parsed) || typeof parsed.openapi !== "string" || !isObject(parsed.paths)) {
     throw new NormalizeError(`${source.file}: not an OpenAPI document (no \`openapi\` version or \`paths\`)`);
   }

@@ -1,6 +1,6 @@
 /**
  * pnpm specs:import <file|URL> [--provider <name>] [--format apifox-markdown|yaml|json|docs-page|fal-openapi]
- *                   [--origin <text>] [--name <file name>] [--root <repo>]
+ *                   [--origin <text>] [--name <file name>] [--max-bytes <n>] [--root <repo>]
  *
  * Stores a vendor document under specs/sources/<provider>/ with its provenance and reports the
  * endpoints it describes. Fails with what and where, exit 1, writing nothing.
@@ -12,7 +12,7 @@ import { formatImportReport, importSource } from "./import-source.js";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const USAGE =
-  "usage: pnpm specs:import <file|URL> [--provider <name>] [--format apifox-markdown|yaml|json|docs-page|fal-openapi] [--origin <text>] [--name <file name>]\n" +
+  "usage: pnpm specs:import <file|URL> [--provider <name>] [--format apifox-markdown|yaml|json|docs-page|fal-openapi] [--origin <text>] [--name <file name>] [--max-bytes <n, default 5 MiB>]\n" +
   "  fal's own schema of an endpoint: pnpm specs:import 'https://fal.ai/api/openapi/queue/openapi.json?endpoint_id=<id>' (provider fal)";
 
 function parseArgs(args: string[]): { positional: string[]; options: Map<string, string> } {
@@ -34,7 +34,7 @@ function parseArgs(args: string[]): { positional: string[]; options: Map<string,
 
 async function main(args: string[]): Promise<number> {
   const { positional, options } = parseArgs(args.filter((a) => a !== "--"));
-  const unknown = [...options.keys()].filter((k) => !["provider", "format", "origin", "name", "root"].includes(k));
+  const unknown = [...options.keys()].filter((k) => !["provider", "format", "origin", "name", "max-bytes", "root"].includes(k));
   // --provider may be left out for fal's own queue OpenAPI (provider fal); importSource says when it is needed.
   if (positional.length !== 1 || unknown.length > 0) {
     console.error(unknown.length > 0 ? `unknown option --${unknown[0]}\n${USAGE}` : USAGE);
@@ -50,6 +50,7 @@ async function main(args: string[]): Promise<number> {
       format: options.get("format") as SourceFormat | undefined,
       origin: options.get("origin"),
       name: options.get("name"),
+      ...(options.has("max-bytes") ? { maxBytes: Number(options.get("max-bytes")) } : {}),
     },
     { cwd },
   );

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { checkInput } from "@fluxkit/queue";
 import type { RegisteredEndpoint } from "./endpoints.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";
 import { describeIssues, resolveImage } from "./input.js";
@@ -63,7 +64,8 @@ export async function readBatchFile(file: string, endpoint: RegisteredEndpoint):
         continue;
       }
     }
-    const issues = endpoint.endpoint.validateInput(input);
+    // The check the queue runs before sending, unknown fields included.
+    const { issues } = checkInput(endpoint.endpoint, input);
     if (issues.length > 0) {
       invalid.push({ line, problem: describeIssues(issues, (path) => (path === "" ? "input" : path)).join("; ") });
       continue;

@@ -72,7 +72,24 @@ function decodeDataUri(uri: string, where: string): { bytes: Uint8Array; content
   return { bytes, contentType: match[1] === "" ? undefined : match[1] };
 }
 
-async function fetchImage(url: string, where: string, signal: AbortSignal | undefined): Promise<{ bytes: Uint8Array; contentType: string | undefined }> {
+/** Default largest image downloaded (`--max-image-mb`); FLUX images are a few MB at most. */
+export const DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 * 1024;
+
+function tooLarge(where: string, url: string, maxBytes: number): CliError {
+  return new CliError(
+    `${where}: ${url.slice(0, 200)} is larger than ${formatMiB(maxBytes)}; the download was stopped. If the image is expected to be that large, raise --max-image-mb and fetch it again with \`flux result\`.`,
+    ExitCode.failure,
+  );
+}
+
+const formatMiB = (bytes: number) => `${Number((bytes / 1024 / 1024).toFixed(2))} MiB`;
+
+async function fetchImage(
+  url: string,
+  where: string,
+  signal: AbortSignal | undefined,
+  maxBytes: number,
+): Promise<{ bytes: Uint8Array; contentType: string | undefined }> {
   let response: Response;
   try {
     // No Authorization header: image hosts are not the provider, and the token stays with it.
@@ -91,7 +108,31 @@ async function fetchImage(url: string, where: string, signal: AbortSignal | unde
       ExitCode.failure,
     );
   }
-  return { bytes: new Uint8Array(await response.arrayBuffer()), contentType: response.headers.get("content-type") ?? undefined };
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge(where, url, maxBytes);
+  }
+  // Read in chunks and stop at the cap: a server may send more than it declared, or declare nothing.
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body?.getReader();
+  try {
+    for (;;) {
+      const chunk = reader === undefined ? { done: true as const, value: undefined } : await reader.read();
+      if (chunk.done) break;
+      total += chunk.value.byteLength;
+      if (total > maxBytes) {
+        await reader?.cancel().catch(() => undefined);
+        throw tooLarge(where, url, maxBytes);
+      }
+      chunks.push(chunk.value);
+    }
+  } catch (error) {
+    if (error instanceof CliError || signal?.aborted === true) throw error;
+    throw new CliError(`${where}: the download of ${url} broke off (${(error as Error).message}). Try \`flux result\` again.`, ExitCode.failure);
+  }
+  return { bytes: Buffer.concat(chunks, total), contentType: response.headers.get("content-type") ?? undefined };
 }
 
 export async function saveResult(options: {
@@ -100,7 +141,10 @@ export async function saveResult(options: {
   readonly endpointId: string;
   readonly output: unknown;
   readonly signal?: AbortSignal | undefined;
+  /** Largest image downloaded; default DEFAULT_MAX_IMAGE_BYTES. */
+  readonly maxImageBytes?: number | undefined;
 }): Promise<SavedResult> {
+  const maxImageBytes = options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
   const outDir = resolve(options.outDir);
   try {
     await mkdir(outDir, { recursive: true });
@@ -111,7 +155,8 @@ export async function saveResult(options: {
   const images: SavedImage[] = [];
   for (const [n, image] of imagesOf(options.output).entries()) {
     const where = `image ${n} of request ${options.requestId}`;
-    const fetched = image.url.startsWith("data:") ? decodeDataUri(image.url, where) : await fetchImage(image.url, where, options.signal);
+    const fetched = image.url.startsWith("data:") ? decodeDataUri(image.url, where) : await fetchImage(image.url, where, options.signal, maxImageBytes);
+    if (fetched.bytes.length > maxImageBytes) throw tooLarge(where, "the data URI", maxImageBytes);
     // Trust the bytes first: a wrong header should not give a PNG a .jpg name.
     const contentType = sniffImageType(fetched.bytes) ?? fetched.contentType ?? image.contentType ?? "application/octet-stream";
     const path = join(outDir, `${stem}-${n}.${extensionFor(contentType)}`);

@@ -1,10 +1,11 @@
 /**
  * Command-line flags generated from an endpoint's Input schema: one flag per field, named in
  * kebab-case, typed, with enum values, range and default in --help. Parsing coerces each value
- * to the field's type and reports every bad flag at once; the endpoint validator then checks
- * the assembled input before anything is sent.
+ * to the field's type and collects every problem (unknown flags, missing values, bad values)
+ * instead of stopping at the first, so `flux run` can report them together with the schema's
+ * own violations.
  */
-import { parseArgs } from "node:util";
+import { nearestName } from "@fluxkit/queue";
 
 export interface SchemaNode {
   type?: string | string[];
@@ -135,41 +136,105 @@ function coerce(flag: FlagSpec, raw: string | boolean, problems: string[]): unkn
   }
 }
 
+type OptionConfig = { type: "string" | "boolean"; short?: string };
+
+export interface CollectedFlags<Extra extends Record<string, OptionConfig>> {
+  input: Record<string, unknown>;
+  options: { [K in keyof Extra]?: Extra[K]["type"] extends "boolean" ? boolean : string };
+  positionals: string[];
+  /** Every problem: unknown flags and missing values in command-line order, then bad values in schema order. */
+  problems: string[];
+  /** Input fields whose flag was given but unusable: schema complaints about them would only repeat it. */
+  failedFields: Set<string>;
+}
+
 /**
- * Parse `argv` against the endpoint's flags plus `extra` command options. Unknown flags and
- * bad values are collected and thrown together as one FlagError.
+ * Parse `argv` against the endpoint's flags plus `extra` command options, collecting every
+ * problem: `--name value`, `--name=value`, `-x value`, `--no-<boolean>`, and `--` before
+ * arguments that start with a dash. A value that starts with a single dash is taken (negative
+ * numbers); one that starts with `--` is taken for the next flag.
  */
-export function parseFlags<Extra extends Record<string, { type: "string" | "boolean"; short?: string }>>(
-  flags: FlagSpec[],
-  argv: string[],
+export function collectFlags<Extra extends Record<string, OptionConfig>>(
+  flags: readonly FlagSpec[],
+  argv: readonly string[],
   extra: Extra,
-): { input: Record<string, unknown>; options: { [K in keyof Extra]?: Extra[K]["type"] extends "boolean" ? boolean : string }; positionals: string[] } {
-  const config: Record<string, { type: "string" | "boolean"; short?: string }> = { ...extra };
+): CollectedFlags<Extra> {
+  const config = new Map<string, OptionConfig>(Object.entries(extra));
   for (const f of flags) {
-    config[f.flag] = { type: f.kind === "boolean" ? "boolean" : "string" };
-    if (f.kind === "boolean") config[`no-${f.flag}`] = { type: "boolean" };
+    config.set(f.flag, { type: f.kind === "boolean" ? "boolean" : "string" });
+    if (f.kind === "boolean") config.set(`no-${f.flag}`, { type: "boolean" });
   }
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new FlagError([(error as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, "")]);
-  }
+  const shorts = new Map([...config].flatMap(([name, c]) => (c.short === undefined ? [] : [[c.short, name] as const])));
+  const values = new Map<string, string | boolean>();
   const problems: string[] = [];
-  const input: Record<string, unknown> = {};
-  for (const f of flags) {
-    const value = parsed.values[f.flag];
-    if (parsed.values[`no-${f.flag}`] === true) input[f.field] = false;
-    else if (value !== undefined) {
-      const coerced = coerce(f, value as string | boolean, problems);
-      if (coerced !== undefined) input[f.field] = coerced;
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
     }
+    let name: string;
+    let inline: string | undefined;
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      inline = eq < 0 ? undefined : arg.slice(eq + 1);
+    } else if (/^-[A-Za-z]$/.test(arg)) {
+      const long = shorts.get(arg.slice(1));
+      if (long === undefined) {
+        problems.push(`Unknown option '${arg}'.`);
+        continue;
+      }
+      name = long;
+    } else {
+      positionals.push(arg);
+      continue;
+    }
+    const next = argv[i + 1];
+    const option = config.get(name);
+    if (option === undefined) {
+      const guess = nearestName(name, [...config.keys()]);
+      problems.push(`Unknown option '--${name}'.${guess === undefined ? "" : ` Did you mean --${guess}?`}`);
+      // Its value, if it has one, is not an argument of the command.
+      if (inline === undefined && next !== undefined && !next.startsWith("-")) i++;
+      continue;
+    }
+    if (option.type === "boolean") {
+      if (inline !== undefined) problems.push(`--${name} takes no value (got "${inline}").`);
+      else values.set(name, true);
+      continue;
+    }
+    if (inline !== undefined) values.set(name, inline);
+    else if (next !== undefined && !next.startsWith("--")) {
+      values.set(name, next);
+      i++;
+    } else problems.push(`--${name}: needs a value.`);
   }
+
+  const input: Record<string, unknown> = {};
+  const failedFields = new Set<string>();
+  for (const f of flags) {
+    const value = values.get(f.flag);
+    if (values.get(`no-${f.flag}`) === true) input[f.field] = false;
+    else if (value !== undefined) {
+      const before = problems.length;
+      const coerced = coerce(f, value, problems);
+      if (coerced !== undefined) input[f.field] = coerced;
+      if (problems.length > before) failedFields.add(f.field);
+    } else if (problems.some((p) => p.startsWith(`--${f.flag}: needs a value`))) failedFields.add(f.field);
+  }
+  const options = Object.fromEntries(Object.keys(extra).flatMap((k) => (values.has(k) ? [[k, values.get(k)]] : [])));
+  return { input, options: options as CollectedFlags<Extra>["options"], positionals, problems, failedFields };
+}
+
+/** `collectFlags`, throwing one FlagError with every problem (commands without schema checks of their own). */
+export function parseFlags<Extra extends Record<string, OptionConfig>>(
+  flags: readonly FlagSpec[],
+  argv: readonly string[],
+  extra: Extra,
+): { input: Record<string, unknown>; options: CollectedFlags<Extra>["options"]; positionals: string[] } {
+  const { input, options, positionals, problems } = collectFlags(flags, argv, extra);
   if (problems.length > 0) throw new FlagError(problems);
-  const options = Object.fromEntries(
-    Object.keys(extra)
-      .filter((k) => parsed.values[k] !== undefined)
-      .map((k) => [k, parsed.values[k]]),
-  );
-  return { input, options: options as never, positionals: parsed.positionals };
+  return { input, options, positionals };
 }

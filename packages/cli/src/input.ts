@@ -3,7 +3,7 @@
  * endpoint's own validator runs before anything is sent, each issue named by its flag.
  */
 import { resolve } from "node:path";
-import { toImageUrl, ValidationError, type InputIssue } from "@fluxkit/queue";
+import { checkInput, toImageUrl, ValidationError, type InputIssue } from "@fluxkit/queue";
 import { imageFileToDataUri } from "@fluxkit/queue/node";
 import type { RegisteredEndpoint } from "./endpoints.js";
 import { usageError } from "./exit-codes.js";
@@ -39,12 +39,14 @@ export function describeIssues(issues: readonly InputIssue[], name: (path: strin
   return issues.map((issue) => `${name(issue.path)}: ${issue.keyword === "required" ? "is required" : issue.message}`);
 }
 
-/** Throws a usage error listing every issue by flag name; nothing has been sent at this point. */
-export function assertValidFlags(endpoint: RegisteredEndpoint, input: Record<string, unknown>): void {
-  const issues = endpoint.endpoint.validateInput(input);
-  if (issues.length === 0) return;
-  const lines = describeIssues(issues, (path) => flagForPath(endpoint, path));
-  throw usageError(
-    `invalid input for ${endpoint.id} (${issues.length} issue${issues.length === 1 ? "" : "s"}); nothing was sent:\n  ${lines.join("\n  ")}\nSee \`flux run ${endpoint.slug} --help\` for the flags.`,
-  );
+/**
+ * Every way the assembled input breaks the endpoint's schema (unknown fields included), each
+ * named by its flag; exactly the check the queue runs before sending. Fields in `skip` already
+ * have a problem reported (a flag that did not parse), so the schema's complaint about them
+ * (often "is required") would only repeat it.
+ */
+export function inputProblems(endpoint: RegisteredEndpoint, input: Record<string, unknown>, skip: ReadonlySet<string> = new Set()): string[] {
+  const { issues } = checkInput(endpoint.endpoint, input);
+  const relevant = issues.filter((issue) => !skip.has(issue.path.split(".")[0] ?? ""));
+  return describeIssues(relevant, (path) => flagForPath(endpoint, path));
 }

@@ -14,6 +14,18 @@ export const OUTPUT_OPTIONS = {
   quiet: { type: "boolean", short: "q" },
 } as const satisfies Record<string, OptionConfig>;
 
+/** For commands that download a job's images (run, result). */
+export const DOWNLOAD_OPTIONS = { "max-image-mb": { type: "string" } } as const satisfies Record<string, OptionConfig>;
+
+export const DOWNLOAD_HELP = `  --max-image-mb <n>
+      Largest image downloaded, in MiB (default 64); a larger one stops with exit 4`;
+
+/** `--max-image-mb` in bytes, or a usage error. */
+export function maxImageBytes(value: string | undefined): number | undefined {
+  const mb = positiveNumber(value, "--max-image-mb");
+  return mb === undefined ? undefined : Math.floor(mb * 1024 * 1024);
+}
+
 export const HELP_OPTION = { help: { type: "boolean", short: "h" } } as const satisfies Record<string, OptionConfig>;
 
 export const CONNECTION_HELP = `  --provider <local|chainhub|kkiai|fal>

@@ -1,6 +1,6 @@
 import { endpointPackages } from "@fluxkit/endpoints";
 import { describe, expect, it } from "vitest";
-import { FlagError, flagsFromSchema, helpText, parseFlags, type SchemaNode } from "../src/flags.js";
+import { FlagError, collectFlags, flagsFromSchema, helpText, parseFlags, type SchemaNode } from "../src/flags.js";
 
 const lora = flagsFromSchema(endpointPackages["fal-ai/flux-lora"].inputSchema as unknown as SchemaNode);
 const dev = flagsFromSchema(endpointPackages["fal-ai/flux-1/dev/image-to-image"].inputSchema as unknown as SchemaNode);
@@ -116,5 +116,22 @@ describe("flags from the spec", () => {
 
   it("refuses unknown flags", () => {
     expect(() => parseFlags(lora, ["--prompt", "x", "--colour", "red"], {})).toThrow(/Unknown option '--colour'/);
+  });
+
+  it("collects every problem without stopping: unknown flags (with a suggestion), missing values, bad values", () => {
+    const collected = collectFlags(lora, ["--promt", "a fox", "--num-images", "x", "--seed", "-3", "--json=1", "--guidance-scale"], {
+      json: { type: "boolean" },
+    });
+    expect(collected.problems).toEqual([
+      "Unknown option '--promt'. Did you mean --prompt?",
+      '--json takes no value (got "1").',
+      "--guidance-scale: needs a value.",
+      '--num-images: expected an integer (got "x")',
+    ]);
+    // The unknown flag's value is not taken for an argument; a negative number is a value.
+    expect(collected.positionals).toEqual([]);
+    expect(collected.input).toEqual({ seed: -3 });
+    expect([...collected.failedFields].sort()).toEqual(["guidance_scale", "num_images"]);
+    expect(collectFlags(lora, ["--prompt", "x", "--", "--not-a-flag"], {}).positionals).toEqual(["--not-a-flag"]);
   });
 });

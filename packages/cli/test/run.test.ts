@@ -63,6 +63,21 @@ describe("flux run against an emulator", () => {
     const unknown = await run(["flux-lora", "--prompt", "x", "--colour", "red"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("--colour");
+
+    // Flag type errors, schema violations and unknown flags together: 4 of 4, not the first one.
+    const all = await run(["flux-lora", "--num-images", "abc", "--num-inference-steps", "999", "--num-imgaes", "2"]);
+    expect(all.code).toBe(2);
+    expect(all.stderr).toContain("4 problems; nothing was sent");
+    expect(all.stderr).toContain("Unknown option '--num-imgaes'. Did you mean --num-images?");
+    expect(all.stderr).toContain('--num-images: expected an integer (got "abc")');
+    expect(all.stderr).toContain("--prompt: is required");
+    expect(all.stderr).toContain("--num-inference-steps: must be <= 50");
+    // A JSON value's unknown field is caught by the same check the queue runs before sending.
+    const nested = await run(["flux-lora", "--prompt", "x", "--loras", '[{"path":"x","scael":1}]', "--timeout", "-1"]);
+    expect(nested.code).toBe(2);
+    expect(nested.stderr).toContain("2 problems");
+    expect(nested.stderr).toContain('--loras (loras.0.scael): is not an input field of fal-ai/flux-lora; did you mean "scale"?');
+    expect(nested.stderr).toContain('--timeout: expected a positive number, got "-1"');
     expect(emulator.stats().requests.submit).toBe(0);
   });
 
@@ -197,9 +212,11 @@ describe("exit codes for auth, timeout and Ctrl-C", () => {
     expect(result.stderr).toMatch(/401/);
   });
 
-  it("a timeout is exit 5 and cancels the job", async () => {
-    const result = await flux(["run", "flux-lora", "--prompt", "a slow fox", "--timeout", "0.2", "--base-url", emulator.url], { cwd, env });
+  it("a timeout is exit 5 and cancels the job within it", async () => {
+    // Long enough for a cold process to submit; the job itself never finishes (manual latency).
+    const result = await flux(["run", "flux-lora", "--prompt", "a slow fox", "--timeout", "3", "--base-url", emulator.url], { cwd, env });
     expect(result.code).toBe(5);
+    expect(result.stderr).toContain("The server job was cancelled (CANCELLATION_REQUESTED)");
     const id = /request (\S+?)\)/.exec(result.stderr)?.[1] ?? "";
     expect(emulator.job(id)?.cancelled).toBe(true);
   });

@@ -3,20 +3,21 @@ import type { EndpointDefinition, InputIssue } from "./endpoint.js";
 import {
   AbortError,
   AuthenticationError,
-  ConnectionError,
   FluxkitError,
   ForeignUrlError,
   JobFailedError,
   ProtocolError,
+  RedirectError,
   RequestError,
   ServerError,
   TimeoutError,
   ValidationError,
-  createRedactor,
-  formatIssues,
+  ConnectionError,
   isRecord,
+  jobMayExistHint,
 } from "./errors.js";
 import { HttpClient, type FetchLike } from "./http.js";
+import { prepareInput } from "./input.js";
 import { CompletionHistory, PollSchedule, resolvePollingOptions, type PollingOptions } from "./polling.js";
 import {
   defaultEnv,
@@ -28,8 +29,10 @@ import {
   type ProxyProvider,
   type ResolvedProvider,
 } from "./providers.js";
+import { createRedactor, describeValue, REDACTED, type Redactor } from "./redact.js";
 import { RetryBudget, defaultRetryOptions, parseRetryAfter, type RetryOptions } from "./retry.js";
-import { isFailed, parseStatus, type CompletedStatus, type QueueStatus } from "./status.js";
+import { isFailed, parseStatus, type CompletedStatus, type QueueStatus, type Show } from "./status.js";
+import { TransientFailures } from "./transient.js";
 import { deriveFollowUpUrls, followUrl, providerUrl, type FollowUpUrls } from "./urls.js";
 
 export interface QueueClientOptions {
@@ -58,6 +61,20 @@ export interface QueueClientOptions {
   readonly clock?: Clock;
   /** Injectable jitter source (tests). */
   readonly random?: () => number;
+  /**
+   * Send input fields the endpoint's schema does not list (forward compatibility). Default
+   * false: they are refused before anything is sent, with the nearest known name suggested.
+   */
+  readonly allowUnknownFields?: boolean;
+  /** Largest result body read, in bytes; a larger one is a ProtocolError. Default 64 MiB. */
+  readonly maxResponseBytes?: number;
+  /** Largest line or event a status stream may send, in characters. Default 1 MiB. */
+  readonly maxStreamEventBytes?: number;
+  /**
+   * Each attempt of a request (until its answer is read; for a stream, until it opens) is given
+   * up after this many ms, as a transport failure. Default 120 000; 0 turns it off.
+   */
+  readonly requestTimeout?: number;
 }
 
 export interface SubmitOptions {
@@ -73,6 +90,8 @@ export interface SubmitOptions {
   /** `x-fal-no-retry`: ask the server not to re-run the job on its side. */
   readonly noRetry?: boolean;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Overrides the client's `allowUnknownFields` for this submit. */
+  readonly allowUnknownFields?: boolean;
 }
 
 export interface StatusOptions {
@@ -82,7 +101,11 @@ export interface StatusOptions {
 }
 
 export interface WaitOptions extends StatusOptions {
-  /** Total time in ms; when it passes the server job is cancelled and TimeoutError thrown. */
+  /**
+   * Total time in ms for the whole call, the cancel included: waiting stops a fifth of it (at
+   * most 5 s) early, the server job is cancelled within what is left, and a TimeoutError says
+   * whether the cancel was confirmed (`cancelConfirmed`).
+   */
   readonly timeout?: number;
   /** Called with every status that differs from the previous one. */
   readonly onQueueUpdate?: (status: QueueStatus) => void;
@@ -125,39 +148,72 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
   return new QueueClient(options);
 }
 
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_STREAM_EVENT_BYTES = 1024 * 1024;
+const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+
+/** The part of a `timeout` kept for cancelling the job: a fifth of it, at most 5 s. */
+export function cancelReserveMs(timeout: number): number {
+  return Math.min(5000, Math.round(timeout / 5));
+}
+
 export class QueueClient {
   readonly provider: ResolvedProvider;
   readonly #http: HttpClient;
   readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #retry: RetryOptions | false;
   readonly #polling: PollingOptions;
   readonly #completions = new CompletionHistory();
   readonly #allowForeignUrls: boolean;
+  readonly #allowUnknownFields: boolean;
+  readonly #maxResponseBytes: number;
+  readonly #maxStreamEventBytes: number;
+  readonly #redact: Redactor;
+  /** How any value from a response appears in a message: redacted, then shortened. */
+  readonly #show: Show;
 
   constructor(options: QueueClientOptions) {
     this.provider = resolveProvider(options.provider);
     const token = resolveToken(this.provider, options.token, options.env ?? defaultEnv());
     const retry = options.retry === false ? false : { ...defaultRetryOptions, ...options.retry };
+    this.#retry = retry;
     this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
     this.#polling = resolvePollingOptions(options.polling);
     this.#allowForeignUrls = options.allowForeignUrls ?? false;
+    this.#allowUnknownFields = options.allowUnknownFields ?? false;
+    this.#maxResponseBytes = positiveOption(options.maxResponseBytes, "maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES);
+    this.#maxStreamEventBytes = positiveOption(options.maxStreamEventBytes, "maxStreamEventBytes", DEFAULT_MAX_STREAM_EVENT_BYTES);
+    const requestTimeout = options.requestTimeout === 0 ? 0 : positiveOption(options.requestTimeout, "requestTimeout", DEFAULT_REQUEST_TIMEOUT_MS);
+    this.#redact = createRedactor([token]);
+    const redact = this.#redact;
+    this.#show = (value, max) => {
+      const text = describeValue(value, max, redact);
+      return typeof value === "string" ? JSON.stringify(text) : text;
+    };
+    const budget = retry === false ? 0 : retry.budget;
     this.#http = new HttpClient({
       provider: this.provider,
       token,
       fetch: options.fetch ?? ((url, init) => globalThis.fetch(url, init)),
       retry,
-      budget: new RetryBudget(retry === false ? 0 : retry.budget),
+      budgets: { submit: new RetryBudget(budget), followUp: new RetryBudget(budget) },
       clock: this.#clock,
-      random: options.random ?? Math.random,
+      random: this.#random,
       headers: options.headers ?? {},
-      redact: createRedactor([token]),
+      redact,
+      allowForeignUrls: this.#allowForeignUrls,
+      maxResponseBytes: this.#maxResponseBytes,
+      requestTimeoutMs: requestTimeout,
     });
   }
 
   /** Submit, wait, fetch the result: `{ data, requestId }` with `data` typed as the endpoint's output. */
   async run<Input, Output>(endpoint: EndpointDefinition<Input, Output>, input: NoInfer<Input>, options: RunOptions = {}): Promise<JobResult<Output>> {
-    assertValidInput(endpoint, input);
-    return this.#lifecycle(options, async (signal) => {
-      const submitted = await this.#submit(endpoint, input, { ...options, signal });
+    const body = this.#prepare(endpoint, input, options);
+    return this.#lifecycle(options, async (signal, exposure) => {
+      const submitted = await this.#submit(endpoint, body, { ...options, signal }, exposure);
       return { job: submitted.handle, first: submitted.status };
     });
   }
@@ -170,12 +226,12 @@ export class QueueClient {
 
   /** Queue a job; validates the input first (nothing is sent when it is invalid). */
   async submit<Input, Output>(endpoint: EndpointDefinition<Input, Output>, input: NoInfer<Input>, options: SubmitOptions = {}): Promise<QueueHandle<Output>> {
-    assertValidInput(endpoint, input);
-    return (await this.#submit(endpoint, input, options)).handle;
+    const body = this.#prepare(endpoint, input, options);
+    return (await this.#submit(endpoint, body, options, undefined)).handle;
   }
 
   async status(job: JobRef, options: StatusOptions = {}): Promise<QueueStatus> {
-    return (await this.#fetchStatus(this.#resolveJob(job), options.logs, options.signal)).status;
+    return (await this.#fetchStatus(this.#resolveJob(job), options.logs, options.signal, true)).status;
   }
 
   /** Server-sent status events; ends after COMPLETED. Throws ConnectionError if the stream breaks first. */
@@ -187,7 +243,7 @@ export class QueueClient {
   async result<Output>(job: JobRef<Output>, options: { readonly signal?: AbortSignal } = {}): Promise<JobResult<Output>> {
     const resolved = this.#resolveJob(job);
     try {
-      return await this.#fetchResult<Output>(resolved, options.signal);
+      return await this.#fetchResult<Output>(resolved, options.signal, true);
     } catch (error) {
       if (error instanceof ValidationError || (error instanceof ServerError && !error.retryable)) {
         throw jobFailedFrom(error, resolved.requestId);
@@ -198,6 +254,11 @@ export class QueueClient {
 
   async cancel(job: JobRef, options: { readonly signal?: AbortSignal } = {}): Promise<CancelOutcome> {
     return this.#cancel(this.#resolveJob(job), options.signal);
+  }
+
+  /** Serialized once; the parsed text is validated; those bytes are what `#submit` sends. */
+  #prepare(endpoint: EndpointDefinition<unknown, unknown>, input: unknown, options: SubmitOptions): string {
+    return prepareInput(endpoint, input, { allowUnknownFields: options.allowUnknownFields ?? this.#allowUnknownFields });
   }
 
   async #cancel(resolved: ResolvedJob, signal: AbortSignal | undefined): Promise<CancelOutcome> {
@@ -213,61 +274,97 @@ export class QueueClient {
     const status = isRecord(response.body) ? response.body.status : undefined;
     if (status === "CANCELLATION_REQUESTED" || status === "ALREADY_COMPLETED") return status;
     if (status === undefined) return "CANCELLATION_REQUESTED";
-    throw new ProtocolError(`cancel answered an unknown status ${JSON.stringify(status)}.`, {
+    throw new ProtocolError(`cancel answered an unknown status ${this.#show(status, 100)}.`, {
       requestId: resolved.requestId,
     });
   }
 
-  /** Shared by run and subscribe: total timeout (cancelling the server job), wait, result. */
+  /**
+   * Shared by run and subscribe: wait, then the result, all within `timeout`. The wait stops a
+   * reserve early, so that cancelling the server job fits in the timeout too.
+   */
   async #lifecycle<Output>(
     options: WaitOptions,
-    start: (signal: AbortSignal) => Promise<{ job: ResolvedJob; first: QueueStatus | undefined }>,
+    start: (signal: AbortSignal, exposure: { mayHaveSent: boolean }) => Promise<{ job: ResolvedJob; first: QueueStatus | undefined }>,
   ): Promise<JobResult<Output>> {
+    const timeout = options.timeout;
+    if (timeout !== undefined && !(typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0)) {
+      throw new FluxkitError(`timeout must be a positive number of ms, got ${String(timeout)}.`);
+    }
     const { controller, dispose } = linkedController(options.signal);
+    const deadline = timeout === undefined ? undefined : this.#clock.now() + timeout;
     let timeoutError: TimeoutError | undefined;
-    let cancelTimer = () => {};
-    if (options.timeout !== undefined) {
-      const timeout = options.timeout;
-      cancelTimer = this.#clock.setTimer(timeout, () => {
+    let stopTimer = () => {};
+    if (timeout !== undefined) {
+      stopTimer = this.#clock.setTimer(timeout - cancelReserveMs(timeout), () => {
         timeoutError = new TimeoutError(`No result within the timeout of ${timeout} ms.`);
         controller.abort(timeoutError);
       });
     }
+    const exposure = { mayHaveSent: false };
+    const failures = new TransientFailures(this.#clock, this.#retry, this.#random, deadline === undefined ? this.#polling.failureToleranceMs : undefined);
     let job: ResolvedJob | undefined;
     try {
-      const started = await start(controller.signal);
+      const started = await start(controller.signal, exposure);
       job = started.job;
-      const completed = await this.#waitForCompletion(job, options, controller.signal, started.first);
-      return await this.#finish<Output>(job, completed, controller.signal);
+      const completed = await this.#waitForCompletion(job, options, controller.signal, started.first, failures);
+      return await this.#finish<Output>(job, completed, controller.signal, failures);
     } catch (error) {
-      if (timeoutError !== undefined && error === timeoutError) {
-        throw await this.#timedOut(job, timeoutError.message, options.signal);
+      if (timeoutError !== undefined && controller.signal.reason === timeoutError && (error === timeoutError || !(error instanceof JobFailedError))) {
+        throw await this.#timedOut(job, timeoutError.message, exposure, options.signal, deadline ?? this.#clock.now());
       }
       throw error;
     } finally {
-      cancelTimer();
+      stopTimer();
       dispose();
     }
   }
 
-  /** The timeout fired: cancel the server job so it stops costing, then report both facts. */
-  async #timedOut(job: ResolvedJob | undefined, message: string, signal: AbortSignal | undefined): Promise<TimeoutError> {
+  /** The wait ran out: cancel the server job within what is left of the timeout, then report both facts. */
+  async #timedOut(
+    job: ResolvedJob | undefined,
+    message: string,
+    exposure: { mayHaveSent: boolean },
+    signal: AbortSignal | undefined,
+    deadline: number,
+  ): Promise<TimeoutError> {
     if (job === undefined) {
-      return new TimeoutError(`${message} The submit was aborted before it answered; a job may have been created.`);
+      return exposure.mayHaveSent
+        ? new TimeoutError(`${message} The submit was aborted before it answered, so nothing could be cancelled.${jobMayExistHint(undefined)}`, {
+            jobMayExist: true,
+          })
+        : new TimeoutError(`${message} No job was created (the submit was refused or never sent).`);
     }
+    const { controller, dispose } = linkedController(signal);
+    const stop = this.#clock.setTimer(Math.max(0, deadline - this.#clock.now()), () => {
+      controller.abort(new TimeoutError("The cancel did not answer within the timeout."));
+    });
     try {
-      const outcome = await this.#cancel(job, signal);
-      return new TimeoutError(`${message} The server job was cancelled (${outcome}).`, { requestId: job.requestId });
+      const outcome = await this.#cancel(job, controller.signal);
+      return new TimeoutError(`${message} The server job was cancelled (${outcome}).`, {
+        requestId: job.requestId,
+        cancelConfirmed: true,
+        cancelOutcome: outcome,
+      });
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
-      return new TimeoutError(`${message} Cancelling the server job failed: ${reason}`, {
-        requestId: job.requestId,
-        cause,
-      });
+      return new TimeoutError(
+        `${message} Cancelling request ${job.requestId} was not confirmed (${reason}); it may still run and cost: cancel it with cancel({ endpoint, requestId: "${job.requestId}" }).`,
+        { requestId: job.requestId, cause, cancelConfirmed: false, jobMayExist: true },
+      );
+    } finally {
+      stop();
+      dispose();
     }
   }
 
-  async #waitForCompletion(job: ResolvedJob, options: WaitOptions, signal: AbortSignal, first: QueueStatus | undefined): Promise<CompletedStatus> {
+  async #waitForCompletion(
+    job: ResolvedJob,
+    options: WaitOptions,
+    signal: AbortSignal,
+    first: QueueStatus | undefined,
+    failures: TransientFailures,
+  ): Promise<CompletedStatus> {
     let last: string | undefined;
     const notify = (status: QueueStatus) => {
       const key = JSON.stringify(status);
@@ -307,7 +404,18 @@ export class QueueClient {
     let lookedAt = elapsed === undefined ? undefined : 0;
     for (;;) {
       const polledAt = elapsed?.();
-      const { status, hintMs } = await this.#fetchStatus(job, options.logs, signal);
+      let polled: { status: QueueStatus; hintMs: number | undefined };
+      try {
+        // One attempt: a failed poll is retried here, on the job's deadline, not the client's budget.
+        polled = await this.#fetchStatus(job, options.logs, signal, false);
+      } catch (error) {
+        const wait = failures.next(error, "status");
+        if (wait === undefined) throw error;
+        await pause(this.#clock, wait, signal);
+        continue;
+      }
+      failures.reset();
+      const { status, hintMs } = polled;
       notify(status);
       if (status.status === "COMPLETED") {
         return completed(status, lookedAt, polledAt);
@@ -321,35 +429,43 @@ export class QueueClient {
   }
 
   /** After COMPLETED: an error on the status, or a result that cannot be fetched, is a failed job. */
-  async #finish<Output>(job: ResolvedJob, completed: CompletedStatus, signal: AbortSignal): Promise<JobResult<Output>> {
+  async #finish<Output>(job: ResolvedJob, completed: CompletedStatus, signal: AbortSignal, failures: TransientFailures): Promise<JobResult<Output>> {
     if (isFailed(completed)) {
       // The status says that the job failed; the result route says how (a 422 names the fields).
       let issues: readonly InputIssue[] = [];
       let cause: unknown;
       try {
-        await this.#fetchResult<Output>(job, signal);
+        await this.#fetchResult<Output>(job, signal, true);
       } catch (error) {
-        if (error instanceof AbortError) throw error;
+        if (signal.aborted) throw error;
         if (error instanceof ValidationError) issues = error.issues;
         cause = error;
       }
+      const detail = this.#show(completed.error ?? "no message", 500);
       throw new JobFailedError(
-        `Job ${job.requestId} failed: ${completed.error ?? "no message"}${completed.error_type === undefined ? "" : ` (${completed.error_type})`}.`,
+        `Job ${job.requestId} failed: ${completed.error === undefined ? "no message" : detail}${completed.error_type === undefined ? "" : ` (${this.#show(completed.error_type, 100)})`}.`,
         issues,
         { requestId: job.requestId, errorType: completed.error_type, detail: completed.error, ...(cause === undefined ? {} : { cause }) },
       );
     }
-    try {
-      return await this.#fetchResult<Output>(job, signal);
-    } catch (error) {
-      if (error instanceof ValidationError || error instanceof RequestError || (error instanceof ServerError && !error.retryable)) {
-        throw jobFailedFrom(error, job.requestId);
+    for (;;) {
+      try {
+        return await this.#fetchResult<Output>(job, signal, false);
+      } catch (error) {
+        const wait = failures.next(error, "result");
+        if (wait !== undefined) {
+          await pause(this.#clock, wait, signal);
+          continue;
+        }
+        if (error instanceof ValidationError || error instanceof RequestError || (error instanceof ServerError && !error.retryable)) {
+          throw jobFailedFrom(error, job.requestId);
+        }
+        throw error;
       }
-      throw error;
     }
   }
 
-  async #fetchResult<Output>(job: ResolvedJob, signal: AbortSignal | undefined): Promise<JobResult<Output>> {
+  async #fetchResult<Output>(job: ResolvedJob, signal: AbortSignal | undefined, retries: boolean): Promise<JobResult<Output>> {
     const response = await this.#http.json({
       method: "GET",
       url: job.responseUrl,
@@ -357,6 +473,9 @@ export class QueueClient {
       operation: "result",
       requestId: job.requestId,
       signal,
+      retries,
+      maxBytes: this.#maxResponseBytes,
+      redaction: "exact",
     });
     // The output is trusted to match the endpoint's schema; validating it would cost bundle size.
     return { data: response.body as Output, requestId: job.requestId };
@@ -366,6 +485,7 @@ export class QueueClient {
     job: ResolvedJob,
     logs: boolean | undefined,
     signal: AbortSignal | undefined,
+    retries: boolean,
   ): Promise<{ status: QueueStatus; hintMs: number | undefined }> {
     const response = await this.#http.json({
       method: "GET",
@@ -374,9 +494,10 @@ export class QueueClient {
       operation: "status",
       requestId: job.requestId,
       signal,
+      retries,
     });
     return {
-      status: parseStatus(response.body, job.requestId),
+      status: parseStatus(response.body, job.requestId, this.#show),
       hintMs: parseRetryAfter(response.headers.get("retry-after"), this.#clock.now()),
     };
   }
@@ -394,20 +515,23 @@ export class QueueClient {
       requestId: job.requestId,
       signal,
     });
-    if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
+    const contentType = response.headers.get("content-type") ?? "";
+    if (!contentType.includes("text/event-stream")) {
       void response.body?.cancel().catch(() => undefined);
-      throw new ProtocolError(`status stream answered ${response.headers.get("content-type") ?? "no content type"} instead of text/event-stream.`, {
+      throw new ProtocolError(`status stream answered ${contentType === "" ? "no content type" : this.#show(contentType, 100)} instead of text/event-stream.`, {
         requestId: job.requestId,
         status: response.status,
+        retryable: true,
       });
     }
-    yield* readStatusStream(response, job.requestId, signal);
+    yield* readStatusStream(response, job.requestId, signal, { maxEventBytes: this.#maxStreamEventBytes, redact: this.#redact, show: this.#show });
   }
 
   async #submit<Input, Output>(
     endpoint: EndpointDefinition<Input, Output>,
-    input: Input,
+    body: string,
     options: SubmitOptions,
+    exposure: { mayHaveSent: boolean } | undefined,
   ): Promise<{ handle: QueueHandle<Output>; status: QueueStatus }> {
     const url = new URL(providerUrl(this.provider, endpoint.submitPath));
     if (options.webhookUrl !== undefined) {
@@ -419,22 +543,46 @@ export class QueueClient {
       url: url.href,
       kind: "submit",
       operation: `submit ${endpoint.id}`,
-      body: input,
+      body,
       headers: submitHeaders(options),
       signal: options.signal,
+      ...(exposure === undefined ? {} : { exposure }),
     });
-    const body = response.body;
-    if (!isRecord(body) || typeof body.request_id !== "string" || body.request_id === "") {
-      throw new ProtocolError(
-        `submit ${endpoint.id} answered ${response.status} without a request_id; a job may have been created, check before submitting again.`,
-        { status: response.status, requestId: response.headers.get("x-fal-request-id") ?? undefined },
-      );
+    const answer = response.body;
+    const headerId = response.headers.get("x-fal-request-id");
+    const shownHeaderId = headerId === null || headerId.trim() === "" ? undefined : this.#http.show(headerId.trim(), 200);
+    // From here on the job exists: every refusal keeps its id and says what to do.
+    const refuse = (why: string, requestId: string | undefined, cause?: unknown) =>
+      new ProtocolError(`submit ${endpoint.id} answered ${response.status}, but ${why}${jobMayExistHint(requestId)}`, {
+        status: response.status,
+        requestId,
+        jobMayExist: true,
+        ...(cause === undefined ? {} : { cause }),
+      });
+    if (!isRecord(answer) || typeof answer.request_id !== "string" || answer.request_id === "") {
+      throw refuse("without a request_id.", shownHeaderId);
     }
-    const requestId = body.request_id;
+    const requestId = answer.request_id;
+    // The body is redacted already: a request_id that held the token shows the mark; one that
+    // long is no id either. Neither may become the job's handle.
+    const shownId = this.#http.show(requestId, 200);
+    if (shownId !== requestId || requestId.includes(REDACTED)) {
+      throw refuse("its request_id is too long or held the token, so it is not used.", shownId);
+    }
     const derived = deriveFollowUpUrls(this.provider, endpoint.app, requestId);
     const pick = (field: "status_url" | "response_url" | "cancel_url", fallback: string) => {
-      const raw = body[field];
-      return typeof raw === "string" && raw !== "" ? followUrl(raw, this.provider, { allowForeignUrls: this.#allowForeignUrls, field }) : fallback;
+      const raw = answer[field];
+      if (typeof raw !== "string" || raw === "") return fallback;
+      try {
+        return followUrl(raw, this.provider, { allowForeignUrls: this.#allowForeignUrls, field, redact: this.#redact });
+      } catch (error) {
+        const refusal = error as FluxkitError;
+        const message =
+          `submit ${endpoint.id} created request ${requestId}, but its answer was refused: ${refusal.message} ` +
+          `The job exists: follow it on the provider's own routes with subscribe({ endpoint, requestId: "${requestId}" }), or cancel it with cancel({ endpoint, requestId: "${requestId}" }).`;
+        const common = { status: response.status, requestId, jobMayExist: true, cause: error };
+        throw error instanceof ForeignUrlError ? new ForeignUrlError(message, error.url, common) : new ProtocolError(message, common);
+      }
     };
     const handle: QueueHandle<Output> = {
       requestId,
@@ -443,21 +591,32 @@ export class QueueClient {
       responseUrl: pick("response_url", derived.responseUrl),
       cancelUrl: pick("cancel_url", derived.cancelUrl),
       submittedAt: this.#clock.now(),
-      ...(typeof body.queue_position === "number" ? { queuePosition: body.queue_position } : {}),
+      ...(typeof answer.queue_position === "number" ? { queuePosition: answer.queue_position } : {}),
     };
-    const status: QueueStatus = typeof body.status === "string" ? parseStatus(body, requestId) : { status: "IN_QUEUE", logs: [] };
+    let status: QueueStatus = { status: "IN_QUEUE", logs: [] };
+    if (typeof answer.status === "string") {
+      try {
+        status = parseStatus(answer, requestId, this.#show);
+      } catch (error) {
+        throw refuse(`its status is not one this client knows (${(error as Error).message}).`, requestId, error);
+      }
+    }
     return { handle, status };
   }
 
   /** Handles may come from storage: their URLs are vetted again, exactly like fresh ones. */
   #resolveJob(job: JobRef<unknown>): ResolvedJob {
-    if (typeof job.requestId !== "string" || job.requestId === "") {
-      throw new FluxkitError("A job reference needs a non-empty requestId.");
+    if (!isRecord(job as unknown) || typeof job.requestId !== "string" || job.requestId === "") {
+      throw new FluxkitError("A job reference needs a non-empty requestId: pass a handle from submit, or { endpoint, requestId }.");
     }
     if ("endpoint" in job) {
+      if (!isRecord(job.endpoint as unknown) || typeof job.endpoint.app !== "string") {
+        throw new FluxkitError("A job reference's endpoint must be an endpoint definition (from an @fluxkit endpoint package).", { requestId: job.requestId });
+      }
       return { requestId: job.requestId, endpointId: job.endpoint.id, ...deriveFollowUpUrls(this.provider, job.endpoint.app, job.requestId) };
     }
-    const vet = (raw: string, field: string) => followUrl(raw, this.provider, { allowForeignUrls: this.#allowForeignUrls, field });
+    const vet = (raw: unknown, field: string) =>
+      followUrl(raw as string, this.provider, { allowForeignUrls: this.#allowForeignUrls, field, redact: this.#redact });
     return {
       requestId: job.requestId,
       ...(typeof job.endpointId === "string" ? { endpointId: job.endpointId } : {}),
@@ -469,14 +628,12 @@ export class QueueClient {
   }
 }
 
-function assertValidInput(endpoint: EndpointDefinition<unknown, unknown>, input: unknown): void {
-  const issues = endpoint.validateInput(input);
-  if (issues.length > 0) {
-    throw new ValidationError(
-      `Invalid input for ${endpoint.id} (${issues.length} issue${issues.length === 1 ? "" : "s"}): ${formatIssues(issues)}. Nothing was sent.`,
-      issues,
-    );
+function positiveOption(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new FluxkitError(`${name} must be a positive number, got ${String(value)}.`);
   }
+  return value;
 }
 
 function assertHttpUrl(value: string, name: string): void {
@@ -524,10 +681,16 @@ function withLogs(url: string, logs: boolean | undefined): string {
   return parsed.href;
 }
 
-/** Failures of the stream itself; the caller's abort, timeout, credentials and scoping are not. */
+/** Failures of the stream itself; the caller's abort, timeout, credentials, scoping and redirects are not. */
 function isStreamBreak(error: unknown): boolean {
   if (!(error instanceof FluxkitError)) return false;
-  return !(error instanceof AbortError || error instanceof TimeoutError || error instanceof AuthenticationError || error instanceof ForeignUrlError);
+  return !(
+    error instanceof AbortError ||
+    error instanceof TimeoutError ||
+    error instanceof AuthenticationError ||
+    error instanceof ForeignUrlError ||
+    error instanceof RedirectError
+  );
 }
 
 function jobFailedFrom(error: FluxkitError, requestId: string): JobFailedError {

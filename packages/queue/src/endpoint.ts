@@ -30,6 +30,12 @@ export interface EndpointDefinition<Input, Output> {
   readonly servers: readonly EndpointServer[];
   /** Empty array means valid. */
   readonly validateInput: (input: unknown) => readonly InputIssue[];
+  /**
+   * The field names of every object in the Input schema, by path pattern (`""` the input,
+   * `"loras.*"` each LoRA, `"image_size"` its object form). When present, a field not listed is
+   * refused with a "did you mean" hint unless `allowUnknownFields` is set.
+   */
+  readonly inputFields?: Readonly<Record<string, readonly string[]>>;
   readonly "~types"?: { readonly input: Input; readonly output: Output };
 }
 

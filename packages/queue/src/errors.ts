@@ -1,4 +1,5 @@
 import type { InputIssue } from "./endpoint.js";
+import { previewJson } from "./redact.js";
 
 export interface FluxkitErrorOptions {
   /** HTTP status, when the error came from a response. */
@@ -9,6 +10,11 @@ export interface FluxkitErrorOptions {
   readonly errorType?: string | undefined;
   /** Whether repeating the same call is safe and may succeed. */
   readonly retryable?: boolean | undefined;
+  /**
+   * A submit whose outcome is unknown: the job may have been created (and may cost). Check
+   * with `requestId` when there is one before submitting again.
+   */
+  readonly jobMayExist?: boolean | undefined;
   /** The server's `detail` (or body), already redacted. */
   readonly detail?: unknown;
   readonly cause?: unknown;
@@ -21,6 +27,8 @@ export class FluxkitError extends Error {
   readonly requestId: string | undefined;
   readonly errorType: string | undefined;
   readonly retryable: boolean;
+  /** True when a submit may have created a job although it failed: look before submitting again. */
+  readonly jobMayExist: boolean;
   readonly detail: unknown;
 
   constructor(message: string, options: FluxkitErrorOptions = {}) {
@@ -29,6 +37,7 @@ export class FluxkitError extends Error {
     this.requestId = options.requestId;
     this.errorType = options.errorType;
     this.retryable = options.retryable ?? false;
+    this.jobMayExist = options.jobMayExist ?? false;
     this.detail = options.detail;
   }
 }
@@ -68,9 +77,27 @@ export class RequestError extends FluxkitError {
   override readonly name: string = "RequestError";
 }
 
+export interface TimeoutErrorOptions extends FluxkitErrorOptions {
+  /** The server answered the cancel sent when the timeout passed. */
+  readonly cancelConfirmed?: boolean | undefined;
+  readonly cancelOutcome?: "CANCELLATION_REQUESTED" | "ALREADY_COMPLETED" | undefined;
+}
+
 /** The total `timeout` passed, or the start deadline (`X-Fal-Request-Timeout`) did (504, type user). */
 export class TimeoutError extends FluxkitError {
   override readonly name: string = "TimeoutError";
+  /**
+   * Whether the server confirmed the cancel sent within the timeout. False when no job was
+   * known (see `jobMayExist`) or the cancel failed or ran out of time: the job may still run.
+   */
+  readonly cancelConfirmed: boolean;
+  /** The cancel's answer, when confirmed. */
+  readonly cancelOutcome: "CANCELLATION_REQUESTED" | "ALREADY_COMPLETED" | undefined;
+  constructor(message: string, options: TimeoutErrorOptions = {}) {
+    super(message, options);
+    this.cancelConfirmed = options.cancelConfirmed ?? false;
+    this.cancelOutcome = options.cancelOutcome;
+  }
 }
 
 /** The caller's AbortSignal fired. */
@@ -98,6 +125,20 @@ export class ForeignUrlError extends FluxkitError {
   }
 }
 
+/**
+ * A redirect this package will not follow: no usable Location, a code that would change the
+ * method, a loop. (A redirect to another origin is a ForeignUrlError.) Nothing was sent there.
+ */
+export class RedirectError extends FluxkitError {
+  override readonly name: string = "RedirectError";
+  /** The Location header (redacted, shortened), if there was one. */
+  readonly location: string | undefined;
+  constructor(message: string, location: string | undefined, options: FluxkitErrorOptions = {}) {
+    super(message, options);
+    this.location = location;
+  }
+}
+
 /** The job ran and failed: COMPLETED with `error`, or its result could not be fetched. */
 export class JobFailedError extends FluxkitError {
   override readonly name: string = "JobFailedError";
@@ -109,40 +150,39 @@ export class JobFailedError extends FluxkitError {
   }
 }
 
-/** Replaces every secret in `text`; used on every message and detail built from a response. */
-export type Redactor = (text: string) => string;
-
-export function createRedactor(secrets: readonly (string | undefined)[]): Redactor {
-  // Very short strings would shred ordinary words; real tokens are long.
-  const list = secrets.filter((s): s is string => typeof s === "string" && s.length >= 4);
-  return (text) => list.reduce((acc, secret) => acc.split(secret).join("[redacted]"), text);
+/** What to do after a submit whose outcome is unknown; appended to such errors' messages. */
+export function jobMayExistHint(requestId: string | undefined): string {
+  return requestId === undefined
+    ? " A job may have been created, but its request id is unknown: check the provider's request log before submitting again."
+    : ` A job may have been created as request ${requestId}: look it up with status({ endpoint, requestId: "${requestId}" }), or cancel it, before submitting again.`;
 }
 
-/** Deep-redacts strings inside a parsed JSON value. */
-export function redactValue(value: unknown, redact: Redactor): unknown {
-  if (typeof value === "string") return redact(value);
-  if (Array.isArray(value)) return value.map((v) => redactValue(v, redact));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, redact)]));
-  }
-  return value;
-}
+/** Most issues kept from a server's `detail[]`; a hostile body may list millions. */
+const MAX_SERVER_ISSUES = 50;
 
-/** Maps fal's `detail` (`[{loc, msg, type}]` or a string) to field issues. */
-export function issuesFromDetail(detail: unknown): InputIssue[] {
-  if (typeof detail === "string") return [{ path: "", message: detail, keyword: "server" }];
+/**
+ * Maps fal's `detail` (`[{loc, msg, type}]` or a string) to field issues. `show` turns each
+ * string from the body into display text (redacted and shortened by the HTTP layer).
+ */
+export function issuesFromDetail(detail: unknown, show: (value: unknown, max: number) => string = (v, max) => previewText(v, max)): InputIssue[] {
+  if (typeof detail === "string") return [{ path: "", message: show(detail, 500), keyword: "server" }];
   if (!Array.isArray(detail)) return [];
-  return detail.map((item: unknown) => {
+  return detail.slice(0, MAX_SERVER_ISSUES).map((item: unknown) => {
     const entry = isRecord(item) ? item : {};
-    const loc = Array.isArray(entry.loc) ? entry.loc.map(String) : [];
+    const loc = Array.isArray(entry.loc) ? entry.loc.slice(0, 20).map((part: unknown) => show(part, 100)) : [];
     // FastAPI prefixes body fields with "body"; the input path is what users know.
     if (loc[0] === "body") loc.shift();
     return {
       path: loc.join("."),
-      message: typeof entry.msg === "string" ? entry.msg : JSON.stringify(item),
-      keyword: typeof entry.type === "string" ? entry.type : "server",
+      message: show(typeof entry.msg === "string" ? entry.msg : item, 300),
+      keyword: typeof entry.type === "string" ? show(entry.type, 100) : "server",
     };
   });
+}
+
+function previewText(value: unknown, max: number): string {
+  const text = typeof value === "string" ? value : previewJson(value, max);
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 export function formatIssues(issues: readonly InputIssue[]): string {

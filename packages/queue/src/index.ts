@@ -20,12 +20,15 @@ export {
   JobFailedError,
   ProtocolError,
   RateLimitError,
+  RedirectError,
   RequestError,
   ServerError,
   TimeoutError,
   ValidationError,
 } from "./errors.js";
-export type { FluxkitErrorOptions } from "./errors.js";
+export type { FluxkitErrorOptions, TimeoutErrorOptions } from "./errors.js";
+export { UNKNOWN_FIELD, checkInput, nearestName, prepareInput } from "./input.js";
+export type { CheckedInput, InputCheckOptions } from "./input.js";
 export { DEFAULT_MAX_IMAGE_BYTES, IMAGE_MIME_TYPES, bytesToImageDataUri, sniffImageType, toImageUrl } from "./files.js";
 export type { ImageInputOptions, ImageMimeType, ImageSource } from "./files.js";
 export type { FetchLike } from "./http.js";

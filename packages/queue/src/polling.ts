@@ -17,6 +17,12 @@ export interface PollingOptions {
   readonly factor: number;
   /** Poll around the time this client's recent jobs of the same endpoint completed. Default true. */
   readonly adaptive: boolean;
+  /**
+   * Without a `timeout`: how long status and result requests may keep failing for passing
+   * reasons (resets, 5xx, 429, garbled bodies) before the wait gives up. With a timeout, the
+   * timeout alone decides. Default 5 minutes.
+   */
+  readonly failureToleranceMs: number;
 }
 
 export const defaultPollingOptions: PollingOptions = {
@@ -24,6 +30,7 @@ export const defaultPollingOptions: PollingOptions = {
   maxIntervalMs: 2000,
   factor: 1.5,
   adaptive: true,
+  failureToleranceMs: 300_000,
 };
 
 /** Defaults filled in, every value checked: a bad option is named here, not discovered mid-job. */
@@ -37,6 +44,7 @@ export function resolvePollingOptions(options: Partial<PollingOptions> | undefin
   check("maxIntervalMs", positive(resolved.maxIntervalMs) && resolved.maxIntervalMs >= resolved.initialIntervalMs, "a number of ms ≥ initialIntervalMs");
   check("factor", typeof resolved.factor === "number" && Number.isFinite(resolved.factor) && resolved.factor >= 1, "a number ≥ 1");
   check("adaptive", typeof resolved.adaptive === "boolean", "true or false");
+  check("failureToleranceMs", typeof resolved.failureToleranceMs === "number" && resolved.failureToleranceMs >= 0, "a number of ms ≥ 0");
   return resolved;
 }
 

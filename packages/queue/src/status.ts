@@ -1,4 +1,13 @@
 import { ProtocolError, isRecord } from "./errors.js";
+import { previewJson } from "./redact.js";
+
+/** How a value from a response appears in a message: the HTTP layer passes its redacting one. */
+export type Show = (value: unknown, max: number) => string;
+
+const plainShow: Show = (value, max) => {
+  const text = typeof value === "string" ? JSON.stringify(value) : previewJson(value, max);
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+};
 
 export interface QueueLog {
   readonly message: string;
@@ -30,11 +39,12 @@ export interface CompletedStatus {
 export type QueueStatus = InQueueStatus | InProgressStatus | CompletedStatus;
 
 /** Parses a status body: tolerant of `logs: null`, `metrics: {}` and unknown fields; strict on the status itself. */
-export function parseStatus(body: unknown, requestId: string | undefined): QueueStatus {
+export function parseStatus(body: unknown, requestId: string | undefined, show: Show = plainShow): QueueStatus {
+  // A garbled status says nothing about the job: retryable, so waiting polls again.
   if (!isRecord(body)) {
-    throw new ProtocolError(`Expected a status object, got ${describe(body)}.`, { requestId });
+    throw new ProtocolError(`Expected a status object, got ${describe(body)}.`, { requestId, retryable: true });
   }
-  const logs = parseLogs(body.logs);
+  const logs = parseLogs(body.logs, show);
   switch (body.status) {
     case "IN_QUEUE": {
       const position = body.queue_position;
@@ -54,7 +64,10 @@ export function parseStatus(body: unknown, requestId: string | undefined): Queue
       };
     }
     default:
-      throw new ProtocolError(`Unknown queue status ${JSON.stringify(body.status)}; expected IN_QUEUE, IN_PROGRESS or COMPLETED.`, { requestId });
+      throw new ProtocolError(`Unknown queue status ${show(body.status, 100)}; expected IN_QUEUE, IN_PROGRESS or COMPLETED.`, {
+        requestId,
+        retryable: true,
+      });
   }
 }
 
@@ -63,10 +76,10 @@ export function isFailed(status: CompletedStatus): boolean {
   return status.error !== undefined || status.error_type !== undefined;
 }
 
-function parseLogs(value: unknown): QueueLog[] {
+function parseLogs(value: unknown, show: Show): QueueLog[] {
   if (!Array.isArray(value)) return [];
   return value.filter(isRecord).map((entry) => ({
-    message: typeof entry.message === "string" ? entry.message : JSON.stringify(entry.message ?? ""),
+    message: typeof entry.message === "string" ? entry.message : show(entry.message ?? "", 1000),
     ...(typeof entry.level === "string" ? { level: entry.level } : {}),
     ...(typeof entry.timestamp === "string" ? { timestamp: entry.timestamp } : {}),
   }));

@@ -1,13 +1,28 @@
 import { createParser } from "eventsource-parser";
+import { raceSignal } from "./body.js";
 import { abortError } from "./clock.js";
 import { ConnectionError, ProtocolError } from "./errors.js";
-import { parseStatus, type QueueStatus } from "./status.js";
+import { redactAndClip, redactValue, sanitizeCause, type Redactor } from "./redact.js";
+import { parseStatus, type QueueStatus, type Show } from "./status.js";
+
+export interface StreamReadOptions {
+  /** Largest line or event (characters) the parser may buffer; a longer one ends the stream. */
+  readonly maxEventBytes: number;
+  /** Applied to every string the stream carries, before it is parsed or shown. */
+  readonly redact: Redactor;
+  readonly show: Show;
+}
 
 /**
  * Turns a `text/event-stream` status response into statuses; ends after COMPLETED.
  * A stream that ends or breaks earlier throws ConnectionError, so callers can fall back to polling.
  */
-export async function* readStatusStream(response: Response, requestId: string, signal: AbortSignal | undefined): AsyncGenerator<QueueStatus, void, undefined> {
+export async function* readStatusStream(
+  response: Response,
+  requestId: string,
+  signal: AbortSignal | undefined,
+  options: StreamReadOptions,
+): AsyncGenerator<QueueStatus, void, undefined> {
   if (response.body === null) {
     throw new ConnectionError("The status stream has no body.", { requestId, retryable: true });
   }
@@ -16,17 +31,30 @@ export async function* readStatusStream(response: Response, requestId: string, s
   const pending: QueueStatus[] = [];
   let parseFailure: ProtocolError | undefined;
   const parser = createParser({
+    // A line that never ends (or an event that never closes) must not grow memory without limit.
+    maxBufferSize: options.maxEventBytes,
+    onError(error) {
+      if (error.type === "max-buffer-size-exceeded") {
+        parseFailure ??= new ProtocolError(
+          `The status stream sent a line or event longer than ${options.maxEventBytes} characters; it was dropped (raise maxStreamEventBytes if this is expected).`,
+          { requestId, retryable: true },
+        );
+      }
+    },
     onEvent(event) {
       if (event.data.trim() === "" || parseFailure !== undefined) return;
       let data: unknown;
       try {
         data = JSON.parse(event.data);
       } catch {
-        parseFailure = new ProtocolError(`The status stream sent data that is not JSON: ${event.data.slice(0, 120)}`, { requestId });
+        parseFailure = new ProtocolError(`The status stream sent data that is not JSON: ${redactAndClip(event.data, 120, options.redact)}`, {
+          requestId,
+          retryable: true,
+        });
         return;
       }
       try {
-        pending.push(parseStatus(data, requestId));
+        pending.push(parseStatus(redactValue(data, options.redact), requestId, options.show));
       } catch (error) {
         parseFailure = error as ProtocolError;
       }
@@ -40,19 +68,23 @@ export async function* readStatusStream(response: Response, requestId: string, s
       if (signal?.aborted) throw abortError(signal);
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
-        chunk = await reader.read();
+        chunk = await raceSignal(reader.read(), signal);
       } catch (cause) {
         if (signal?.aborted) throw abortError(signal);
-        throw new ConnectionError("The status stream broke off.", { cause, requestId, retryable: true });
+        throw new ConnectionError("The status stream broke off.", { cause: sanitizeCause(cause, options.redact), requestId, retryable: true });
       }
       if (signal?.aborted) throw abortError(signal);
-      if (chunk.done) {
-        // An event is only complete at its blank line: one cut off by the end of the stream is
-        // dropped (as the SSE standard says), so a stream that breaks mid-event is a broken
-        // connection, not malformed data.
-        parser.feed(decoder.decode());
-      } else {
-        parser.feed(decoder.decode(chunk.value, { stream: true }));
+      try {
+        if (chunk.done) {
+          // An event is only complete at its blank line: one cut off by the end of the stream is
+          // dropped (as the SSE standard says), so a stream that breaks mid-event is a broken
+          // connection, not malformed data.
+          parser.feed(decoder.decode());
+        } else {
+          parser.feed(decoder.decode(chunk.value, { stream: true }));
+        }
+      } catch {
+        // The parser refuses input once it has reported an oversized buffer.
       }
       while (pending.length > 0) {
         const status = pending.shift() as QueueStatus;

@@ -1,5 +1,6 @@
 import { ForeignUrlError, ProtocolError } from "./errors.js";
 import type { ResolvedProvider } from "./providers.js";
+import { redactAndClip, type Redactor } from "./redact.js";
 
 /** Hosts the gateways put in their submit responses; their paths are rebased onto the provider. */
 export const FAL_QUEUE_HOSTS: ReadonlySet<string> = new Set(["queue.fal.run"]);
@@ -31,16 +32,18 @@ export function deriveFollowUpUrls(provider: ResolvedProvider, app: string, requ
 export function followUrl(
   raw: string,
   provider: ResolvedProvider,
-  options: { readonly allowForeignUrls?: boolean | undefined; readonly field: string },
+  options: { readonly allowForeignUrls?: boolean | undefined; readonly field: string; readonly redact?: Redactor | undefined },
 ): string {
+  // What a refusal may show of a URL a server sent: redacted (it may carry the token) and short.
+  const show = (text: string) => (options.redact === undefined ? text.slice(0, 300) : redactAndClip(text, 300, options.redact));
   let url: URL;
   try {
-    url = new URL(raw);
+    url = new URL(typeof raw === "string" ? raw : String(raw));
   } catch {
-    throw new ProtocolError(`The provider returned an invalid ${options.field}: ${JSON.stringify(raw)}.`);
+    throw new ProtocolError(`The provider returned an invalid ${options.field}: ${JSON.stringify(show(String(raw)))}.`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new ForeignUrlError(`Refused ${options.field} with scheme "${url.protocol}": ${url.origin}.`, raw);
+    throw new ForeignUrlError(`Refused ${options.field} with scheme "${show(url.protocol)}".`, show(raw));
   }
   if (url.origin === provider.origin) return url.href;
   if (FAL_QUEUE_HOSTS.has(url.hostname) || options.allowForeignUrls === true) {
@@ -52,8 +55,8 @@ export function followUrl(
     return `${provider.origin}${path}${url.search}`;
   }
   throw new ForeignUrlError(
-    `Refused ${options.field} on ${url.origin}: the token is only sent to ${provider.origin}. ` +
+    `Refused ${options.field} on ${show(url.origin)}: the token is only sent to ${provider.origin}. ` +
       `If this host is a mirror of your provider, create the client with { allowForeignUrls: true } to rebase its path onto ${provider.origin}.`,
-    raw,
+    show(raw),
   );
 }

@@ -3,6 +3,7 @@
  * `request_id \n user_id \n timestamp \n hex(sha256(raw body))`, keys from a JWKS, within a
  * timestamp window. WebCrypto only, so it runs on Node 20, browsers, workers and edge runtimes.
  */
+import { BodyTooLargeError, discardBody, raceSignal, readText } from "./body.js";
 import type { EndpointDefinition } from "./endpoint.js";
 import { FluxkitError, isRecord } from "./errors.js";
 import type { FetchLike } from "./http.js";
@@ -61,6 +62,8 @@ export interface WebhookVerifierOptions {
   readonly cacheTtlMs?: number;
   /** Minimum gap between refetches triggered by an unknown key (rotation). Default 5 min. */
   readonly minRefreshMs?: number;
+  /** A key fetch that has not fully answered after this long fails (`jwks_unavailable`). Default 10 s. */
+  readonly jwksTimeoutMs?: number;
   /** Current time in ms (tests). */
   readonly now?: () => number;
 }
@@ -77,13 +80,18 @@ export function createWebhookVerifier(options: WebhookVerifierOptions = {}): Web
   const tolerance = options.toleranceSeconds ?? 300;
   const ttl = options.cacheTtlMs ?? 24 * 60 * 60 * 1000;
   const minRefresh = options.minRefreshMs ?? 5 * 60 * 1000;
+  const jwksTimeout = options.jwksTimeoutMs ?? 10_000;
+  if (!(typeof jwksTimeout === "number" && Number.isFinite(jwksTimeout) && jwksTimeout > 0)) {
+    throw new FluxkitError(`jwksTimeoutMs must be a positive number of ms, got ${String(jwksTimeout)}.`);
+  }
   let cache: { keys: CryptoKey[]; fetchedAt: number } | undefined;
   let inFlight: Promise<CryptoKey[]> | undefined;
 
   const loadKeys = (force: boolean): Promise<CryptoKey[]> => {
     if (!force && cache !== undefined && now() - cache.fetchedAt < ttl) return Promise.resolve(cache.keys);
-    // One fetch at a time, however many deliveries arrive together.
-    inFlight ??= fetchJwks(doFetch, jwksUrl)
+    // One fetch at a time, however many deliveries arrive together. It always settles (bounded
+    // in time and size), and a failed one is forgotten, so the next delivery tries again.
+    inFlight ??= fetchJwks(doFetch, jwksUrl, jwksTimeout)
       .then((keys) => {
         cache = { keys, fetchedAt: now() };
         return keys;
@@ -94,48 +102,90 @@ export function createWebhookVerifier(options: WebhookVerifierOptions = {}): Web
     return inFlight;
   };
 
+  const verify = async <Output>(request: WebhookRequest): Promise<WebhookDelivery<Output>> => {
+    const requestId = header(request.headers, "x-fal-webhook-request-id");
+    const userId = header(request.headers, "x-fal-webhook-user-id");
+    const timestamp = header(request.headers, "x-fal-webhook-timestamp");
+    const signatureHex = header(request.headers, "x-fal-webhook-signature");
+    if (requestId === undefined || userId === undefined || timestamp === undefined || signatureHex === undefined) {
+      throw new WebhookVerificationError("Missing webhook signature headers (X-Fal-Webhook-Request-Id, -User-Id, -Timestamp, -Signature).", "missing_header");
+    }
+    if (!/^\d+$/.test(timestamp) || Math.abs(now() / 1000 - Number(timestamp)) > tolerance) {
+      throw new WebhookVerificationError(`Webhook timestamp ${timestamp} is outside the accepted window of ±${tolerance} s.`, "stale");
+    }
+    const signature = fromHex(signatureHex);
+    if (signature === undefined || signature.length !== 64) {
+      throw new WebhookVerificationError("The webhook signature is not 64 bytes of hex.", "bad_signature");
+    }
+    const body = toBytes(request.body);
+    const digest = toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", body)));
+    const message = new TextEncoder().encode(`${requestId}\n${userId}\n${timestamp}\n${digest}`);
+
+    const fetchedBefore = cache?.fetchedAt;
+    let keys = await loadKeys(false);
+    let valid = await verifyWithAny(keys, signature, message);
+    // Unknown signer with cached keys: the keys may have rotated; refetch, but not on every forgery.
+    if (!valid && fetchedBefore !== undefined && now() - fetchedBefore >= minRefresh) {
+      keys = await loadKeys(true);
+      valid = await verifyWithAny(keys, signature, message);
+    }
+    if (!valid) throw new WebhookVerificationError("The webhook signature does not verify.", "bad_signature");
+    return parseDelivery<Output>(new TextDecoder().decode(body), requestId);
+  };
+
   return {
     async verify<Output>(request: WebhookRequest): Promise<WebhookDelivery<Output>> {
-      const requestId = header(request.headers, "x-fal-webhook-request-id");
-      const userId = header(request.headers, "x-fal-webhook-user-id");
-      const timestamp = header(request.headers, "x-fal-webhook-timestamp");
-      const signatureHex = header(request.headers, "x-fal-webhook-signature");
-      if (requestId === undefined || userId === undefined || timestamp === undefined || signatureHex === undefined) {
-        throw new WebhookVerificationError("Missing webhook signature headers (X-Fal-Webhook-Request-Id, -User-Id, -Timestamp, -Signature).", "missing_header");
+      try {
+        return await verify<Output>(request);
+      } catch (error) {
+        // Whatever else goes wrong (a request of the wrong shape, a crypto failure) is a refusal too.
+        if (error instanceof WebhookVerificationError) throw error;
+        throw new WebhookVerificationError(
+          `The webhook delivery could not be verified: ${error instanceof Error ? error.message.slice(0, 200) : "unknown failure"}.`,
+          "malformed",
+          error,
+        );
       }
-      if (!/^\d+$/.test(timestamp) || Math.abs(now() / 1000 - Number(timestamp)) > tolerance) {
-        throw new WebhookVerificationError(`Webhook timestamp ${timestamp} is outside the accepted window of ±${tolerance} s.`, "stale");
-      }
-      const signature = fromHex(signatureHex);
-      if (signature === undefined || signature.length !== 64) {
-        throw new WebhookVerificationError("The webhook signature is not 64 bytes of hex.", "bad_signature");
-      }
-      const body = toBytes(request.body);
-      const digest = toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", body)));
-      const message = new TextEncoder().encode(`${requestId}\n${userId}\n${timestamp}\n${digest}`);
-
-      const fetchedBefore = cache?.fetchedAt;
-      let keys = await loadKeys(false);
-      let valid = await verifyWithAny(keys, signature, message);
-      // Unknown signer with cached keys: the keys may have rotated; refetch, but not on every forgery.
-      if (!valid && fetchedBefore !== undefined && now() - fetchedBefore >= minRefresh) {
-        keys = await loadKeys(true);
-        valid = await verifyWithAny(keys, signature, message);
-      }
-      if (!valid) throw new WebhookVerificationError("The webhook signature does not verify.", "bad_signature");
-      return parseDelivery<Output>(new TextDecoder().decode(body), requestId);
     },
   };
 }
 
-async function fetchJwks(doFetch: FetchLike, url: string): Promise<CryptoKey[]> {
+/** A key set is a few hundred bytes; a host sending more is not serving keys. */
+const MAX_JWKS_BYTES = 256 * 1024;
+
+async function fetchJwks(doFetch: FetchLike, url: string, timeoutMs: number): Promise<CryptoKey[]> {
   let body: unknown;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`no complete answer within ${timeoutMs} ms`)), timeoutMs);
   try {
-    const response = await doFetch(url, { method: "GET", headers: { accept: "application/json" } });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    body = await response.json();
+    // Raced against the signal as well: an injected fetch (or its body) may ignore it.
+    const response = await raceSignal(
+      doFetch(url, { method: "GET", headers: { accept: "application/json" }, signal: controller.signal }),
+      controller.signal,
+      discardBody,
+    );
+    if (!response.ok) {
+      discardBody(response);
+      throw new Error(`HTTP ${response.status}`);
+    }
+    const { text } = await readText(response, { maxBytes: MAX_JWKS_BYTES, signal: controller.signal });
+    body = JSON.parse(text);
   } catch (cause) {
-    throw new WebhookVerificationError(`Could not fetch the webhook keys from ${url}.`, "jwks_unavailable", cause);
+    const reason =
+      cause instanceof BodyTooLargeError
+        ? `more than ${MAX_JWKS_BYTES} bytes`
+        : controller.signal.aborted
+          ? `no complete answer within ${timeoutMs} ms`
+          : cause instanceof Error
+            ? cause.message.slice(0, 200)
+            : "unknown failure";
+    throw new WebhookVerificationError(
+      `Could not fetch the webhook keys from ${url} (${reason}); the delivery is not accepted. fal retries deliveries, so a later one can verify.`,
+      "jwks_unavailable",
+      cause,
+    );
+  } finally {
+    clearTimeout(timer);
   }
   const entries = isRecord(body) && Array.isArray(body.keys) ? body.keys : [];
   const keys: CryptoKey[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AuthenticationError, ConnectionError, ForeignUrlError, createQueueClient, type QueueHandle } from "../src/index.js";
-import { createRedactor } from "../src/errors.js";
+import { createRedactor } from "../src/redact.js";
 import { HttpClient } from "../src/http.js";
 import { resolveProvider } from "../src/providers.js";
 import { RetryBudget } from "../src/retry.js";
@@ -92,11 +92,14 @@ describe("the HTTP layer's own guard", () => {
       token: TOKEN,
       fetch,
       retry: false,
-      budget: new RetryBudget(0),
+      budgets: { submit: new RetryBudget(0), followUp: new RetryBudget(0) },
       clock: virtualClock().clock,
       random: () => 0.5,
       headers: {},
       redact: createRedactor([TOKEN]),
+      allowForeignUrls: false,
+      maxResponseBytes: 1 << 20,
+      requestTimeoutMs: 0,
     });
     for (const url of ["https://queue.fal.run/x", "http://api.chainhub.tech/x", "https://api.chainhub.tech.evil.example/x"]) {
       await expect(http.json({ method: "GET", url, kind: "idempotent", operation: "status" })).rejects.toBeInstanceOf(ForeignUrlError);

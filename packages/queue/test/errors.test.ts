@@ -83,11 +83,12 @@ describe("error kinds", () => {
     expect(error).toBeInstanceOf(ProtocolError);
   });
 
-  it("transport failure → ConnectionError with the cause", async () => {
+  it("transport failure → ConnectionError with the cause (its messages redacted, name and code kept)", async () => {
     const error = await statusError(transportError("ECONNRESET"));
     expect(error).toBeInstanceOf(ConnectionError);
     expect(error).toMatchObject({ retryable: true });
-    expect(error.cause).toBeInstanceOf(TypeError);
+    expect(error.cause).toMatchObject({ name: "TypeError", message: "fetch failed", cause: { code: "ECONNRESET" } });
+    expect(error.message).toContain("ECONNRESET");
   });
 
   it("every kind has a distinct name for logs", () => {

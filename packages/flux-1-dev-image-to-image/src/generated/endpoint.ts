@@ -32,6 +32,8 @@ export interface EndpointDefinition<I, O> {
   /** sha256 of the normalized spec this package was generated from. */
   readonly specHash: string;
   readonly validateInput: (input: unknown) => readonly InputIssue[];
+  /** Field names of every object in the Input, by path pattern ("" the input, "loras.*" each item): unknown fields are refused. */
+  readonly inputFields: Readonly<Record<string, readonly string[]>>;
   /** Carries the Input/Output types for the queue package; never set at run time. */
   readonly "~types"?: { readonly input: I; readonly output: O };
 }
@@ -68,6 +70,7 @@ export const flux1DevImageToImage: EndpointDefinition<Input, Output> = {
   defaults: {"strength":0.95,"num_inference_steps":40,"guidance_scale":3.5,"num_images":1,"enable_safety_checker":true,"output_format":"jpeg","acceleration":"none","sync_mode":false},
   specHash: "cd2975afe96fe79d27bd32ba745bfce5040338d9257bb6039f4bd7455edbe0fc",
   validateInput,
+  inputFields: {"":["acceleration","enable_safety_checker","guidance_scale","image_url","num_images","num_inference_steps","output_format","prompt","seed","strength","sync_mode"]},
 };
 
 export { flux1DevImageToImage as endpoint };

@@ -32,6 +32,8 @@ export interface EndpointDefinition<I, O> {
   /** sha256 of the normalized spec this package was generated from. */
   readonly specHash: string;
   readonly validateInput: (input: unknown) => readonly InputIssue[];
+  /** Field names of every object in the Input, by path pattern ("" the input, "loras.*" each item): unknown fields are refused. */
+  readonly inputFields: Readonly<Record<string, readonly string[]>>;
   /** Carries the Input/Output types for the queue package; never set at run time. */
   readonly "~types"?: { readonly input: I; readonly output: O };
 }
@@ -68,6 +70,7 @@ export const fluxLoraImageToImage: EndpointDefinition<Input, Output> = {
   defaults: {"num_inference_steps":28,"guidance_scale":3.5,"num_images":1,"enable_safety_checker":true,"output_format":"jpeg","strength":0.85,"sync_mode":false,"acceleration":"none"},
   specHash: "ba052bccc65cb00e2caba70915ae717480391cf7743d28c5518170e0d319c2be",
   validateInput,
+  inputFields: {"":["acceleration","enable_safety_checker","guidance_scale","image_size","image_url","loras","num_images","num_inference_steps","output_format","prompt","seed","strength","sync_mode"],"image_size":["height","width"],"loras.*":["force","path","scale"]},
 };
 
 export { fluxLoraImageToImage as endpoint };

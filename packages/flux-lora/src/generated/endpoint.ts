@@ -32,6 +32,8 @@ export interface EndpointDefinition<I, O> {
   /** sha256 of the normalized spec this package was generated from. */
   readonly specHash: string;
   readonly validateInput: (input: unknown) => readonly InputIssue[];
+  /** Field names of every object in the Input, by path pattern ("" the input, "loras.*" each item): unknown fields are refused. */
+  readonly inputFields: Readonly<Record<string, readonly string[]>>;
   /** Carries the Input/Output types for the queue package; never set at run time. */
   readonly "~types"?: { readonly input: I; readonly output: O };
 }
@@ -68,6 +70,7 @@ export const fluxLora: EndpointDefinition<Input, Output> = {
   defaults: {"image_size":"landscape_4_3","num_inference_steps":28,"guidance_scale":3.5,"num_images":1,"enable_safety_checker":true,"output_format":"jpeg","sync_mode":false,"acceleration":"none"},
   specHash: "7398ffb89c29914859a5ebf76a4fd5270e5e781e03c0fa530eddb454000b026b",
   validateInput,
+  inputFields: {"":["acceleration","enable_safety_checker","guidance_scale","image_size","loras","num_images","num_inference_steps","output_format","prompt","seed","sync_mode"],"image_size":["height","width"],"loras.*":["force","path","scale"]},
 };
 
 export { fluxLora as endpoint };

@@ -32,6 +32,8 @@ export interface EndpointDefinition<I, O> {
   /** sha256 of the normalized spec this package was generated from. */
   readonly specHash: string;
   readonly validateInput: (input: unknown) => readonly InputIssue[];
+  /** Field names of every object in the Input, by path pattern ("" the input, "loras.*" each item): unknown fields are refused. */
+  readonly inputFields: Readonly<Record<string, readonly string[]>>;
   /** Carries the Input/Output types for the queue package; never set at run time. */
   readonly "~types"?: { readonly input: I; readonly output: O };
 }
@@ -68,6 +70,7 @@ export const upscaleV2: EndpointDefinition<Input, Output> = {
   defaults: {"factor":2},
   specHash: "330cc478c4d1dd4a02f13d705f45661654e44ca8aa51a23ef55710bef830f148",
   validateInput,
+  inputFields: {"":["factor","image_url","mode","note"]},
 };
 
 export { upscaleV2 as endpoint };

@@ -8,7 +8,7 @@ import type { LineError } from "./errors.js";
 import { jobIdFor } from "./names.js";
 import { inChunks, type LineQueue, openQueue } from "./queues.js";
 import { SubmitRecords } from "./submit-records.js";
-import type { BatchMeta } from "./types.js";
+import type { BatchMeta, LineResult } from "./types.js";
 
 export type LineStatus = "queued" | "running" | "done" | "failed" | "invalid" | "missing";
 
@@ -51,13 +51,16 @@ interface LineView {
 
 async function viewLine(queue: LineQueue, records: SubmitRecords, name: string, line: number): Promise<LineView> {
   const id = jobIdFor(name, line);
-  const [job, state] = await Promise.all([queue.getJob(id), queue.getJobState(id)]);
+  // The state first: a job seen completed (or failed) already holds its result (or error),
+  // since BullMQ writes both in one atomic step; read the other way round they may disagree.
+  const state = await queue.getJobState(id);
+  const job = state === "unknown" ? undefined : await queue.getJob(id);
   if (job === undefined || state === "unknown") {
     return { report: { line, status: "missing", note: "not enqueued: run the same `flux batch … --redis` command again" }, finishedOn: undefined };
   }
   const finishedOn = job.finishedOn ?? undefined;
-  if (state === "completed") {
-    const result = job.returnvalue;
+  const result = job.returnvalue as LineResult | null;
+  if (state === "completed" && result !== null) {
     return { report: { line, status: "done", request_id: result.request_id, files: result.files }, finishedOn };
   }
   if (state === "failed") {

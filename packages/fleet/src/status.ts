@@ -18,6 +18,9 @@ export interface LineReport {
   readonly request_id?: string;
   readonly files?: readonly string[];
   readonly error?: LineError;
+  /** For a finished line: when its last attempt started and ended (ISO 8601). */
+  readonly started_at?: string;
+  readonly finished_at?: string;
   /** For a running line: the worker holding it (`flux-worker-<host>-<pid>`). */
   readonly worker?: string;
   readonly note?: string;
@@ -59,9 +62,13 @@ async function viewLine(queue: LineQueue, records: SubmitRecords, name: string, 
     return { report: { line, status: "missing", note: "not enqueued: run the same `flux batch … --redis` command again" }, finishedOn: undefined };
   }
   const finishedOn = job.finishedOn ?? undefined;
+  const times = {
+    ...(job.processedOn === undefined ? {} : { started_at: new Date(job.processedOn).toISOString() }),
+    ...(finishedOn === undefined ? {} : { finished_at: new Date(finishedOn).toISOString() }),
+  };
   const result = job.returnvalue as LineResult | null;
   if (state === "completed" && result !== null) {
-    return { report: { line, status: "done", request_id: result.request_id, files: result.files }, finishedOn };
+    return { report: { line, status: "done", request_id: result.request_id, files: result.files, ...times }, finishedOn };
   }
   if (state === "failed") {
     const error: LineError = job.data.error ?? { name: "StalledJobError", message: job.failedReason ?? "failed without a message", retry: "rerun" };
@@ -77,6 +84,7 @@ async function viewLine(queue: LineQueue, records: SubmitRecords, name: string, 
         status: "failed",
         ...(error.request_id === undefined ? {} : { request_id: error.request_id }),
         error,
+        ...times,
         ...(note === undefined ? {} : { note }),
       },
       finishedOn,

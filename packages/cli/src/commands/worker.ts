@@ -51,8 +51,10 @@ Options:
   --out, -o <dir>             Where images and result JSON go (default ./out); a shared
                               directory if results should be in one place
   --rate <n>/<time>           The provider's shared limit on jobs started, for every worker
-                              of this provider: 10/s, 600/min, 5/2s; "off" removes it. Kept
-                              in Redis: set it once, any worker may change it.
+                              of this provider: 10/s, 600/min, 5/500ms; "off" removes it.
+                              Kept in Redis: set it once, any worker may change it. Windows
+                              are fixed: for a limit per sliding second, use a shorter window
+                              (5/500ms rather than 10/s).
   --lock-duration <s>         A job's lock without renewal (default 30): how soon the jobs of
                               a crashed worker are taken over
   --stalled-interval <s>      How often workers look for such jobs (default 30)

@@ -2,7 +2,7 @@
  * The report: each benchmark returns a Section (tables, targets, notes); this prints them to
  * stdout and writes bench/REPORT.md with the machine, Node version and date.
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 
 export interface Table {
@@ -106,21 +106,73 @@ export function renderReport(sections: Section[], info: RunInfo): string {
     }),
     "",
   ];
-  for (const s of sections) {
-    out.push(`## ${s.title}`, "", s.method, "");
-    for (const t of s.tables) {
-      if (t.title) out.push(`**${t.title}**`, "");
-      out.push(markdownTable(t), "");
-    }
-    if (s.notes.length > 0) {
-      out.push("Findings:", "");
-      for (const n of s.notes) out.push(`- ${n}`);
-      out.push("");
-    }
-  }
+  for (const s of sections) out.push(renderSection(s));
   return `${out.join("\n").trimEnd()}\n`;
 }
 
-export async function writeReport(path: string, sections: Section[], info: RunInfo): Promise<void> {
-  await writeFile(path, renderReport(sections, info));
+function targetRows(sections: readonly Section[]): string[] {
+  const table = markdownTable({
+    columns: ["Benchmark", "Target", "Measured", "Goal", "Result"],
+    rows: sections.flatMap((s) => s.targets.map((t) => [s.title, t.name, t.measured, t.goal, t.pass ? "pass" : "**miss**"])),
+  });
+  return table.split("\n").slice(2);
+}
+
+function renderSection(s: Section, preface?: string): string {
+  const out = [`## ${s.title}`, ""];
+  if (preface !== undefined) out.push(preface, "");
+  out.push(s.method, "");
+  for (const t of s.tables) {
+    if (t.title) out.push(`**${t.title}**`, "");
+    out.push(markdownTable(t), "");
+  }
+  if (s.notes.length > 0) {
+    out.push("Findings:", "");
+    for (const n of s.notes) out.push(`- ${n}`);
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+/**
+ * A partial run (`--only`) into an existing report: its sections and their target rows replace
+ * the old ones (or are added), each saying when it was measured; the rest of the report, and
+ * its machine table from the last full run, stay as they are.
+ */
+export function mergeReport(existing: string, sections: Section[], info: RunInfo): string {
+  const titles = new Set(sections.map((s) => s.title));
+  const blocks = existing.trimEnd().split(/\n(?=## )/);
+  const preface = `_Measured on its own (\`pnpm bench --only\`) on ${info.startedAt.toISOString()}, load average at the start ${info.loadAtStart.map((l) => l.toFixed(2)).join(" / ")}; the machine table above is from the last full run._`;
+  const rendered = new Map(sections.map((s) => [s.title, renderSection(s, preface).trimEnd()]));
+  const out = blocks.map((block) => {
+    const title = /^## (.+)$/m.exec(block)?.[1] ?? "";
+    if (title === "Targets") {
+      const lines = block.split("\n");
+      const kept = lines.filter((l) => !l.startsWith("| ") || !titles.has(l.slice(2).split(" | ")[0] ?? ""));
+      const lastRow = kept.reduce((last, l, i) => (l.startsWith("|") ? i : last), -1);
+      kept.splice(lastRow + 1, 0, ...targetRows(sections));
+      return kept.join("\n");
+    }
+    const replaced = rendered.get(title);
+    if (replaced === undefined) return block;
+    rendered.delete(title);
+    return replaced;
+  });
+  out.push(...rendered.values());
+  return `${out
+    .join("\n\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trimEnd()}\n`;
+}
+
+export async function writeReport(path: string, sections: Section[], info: RunInfo, merge = false): Promise<void> {
+  let existing: string | undefined;
+  if (merge) {
+    try {
+      existing = await readFile(path, "utf8");
+    } catch {
+      existing = undefined;
+    }
+  }
+  await writeFile(path, existing === undefined ? renderReport(sections, info) : mergeReport(existing, sections, info));
 }

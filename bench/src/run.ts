@@ -3,7 +3,8 @@
  *
  *   tsx src/run.ts                 full run (minutes), writes bench/REPORT.md
  *   tsx src/run.ts --quick         small N, few runs (seconds): checks the harness
- *   tsx src/run.ts --only <name>   one benchmark (repeatable): codegen-scale, client-overhead, …
+ *   tsx src/run.ts --only <name>   one benchmark (repeatable): codegen-scale, client-overhead, …;
+ *                                  its sections replace theirs in an existing report, the rest stays
  *   tsx src/run.ts --report <path> write the report elsewhere
  */
 import { loadavg } from "node:os";
@@ -11,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { bundleSize } from "./bundle-size.js";
 import { clientOverhead } from "./client-overhead.js";
 import { codegenScale } from "./codegen-scale.js";
+import { fleetScaling } from "./fleet-scaling.js";
 import { latencyToResult } from "./latency-to-result.js";
 import { memory } from "./memory.js";
 import { printSection, type Section, writeReport } from "./report.js";
@@ -29,6 +31,7 @@ export const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Section>>
   memory,
   "bundle-size": bundleSize,
   validation,
+  "fleet-scaling": fleetScaling,
 };
 
 function parseArgs(argv: string[]): { quick: boolean; only: string[]; report: string } {
@@ -62,7 +65,8 @@ async function main(): Promise<void> {
     printSection(section);
     sections.push(section);
   }
-  await writeReport(args.report, sections, { quick: ctx.quick, runs: ctx.runs, startedAt, durationMs: performance.now() - t0, loadAtStart });
+  const info = { quick: ctx.quick, runs: ctx.runs, startedAt, durationMs: performance.now() - t0, loadAtStart };
+  await writeReport(args.report, sections, info, args.only.length > 0);
   console.log(`\nreport written to ${args.report}`);
 }
 

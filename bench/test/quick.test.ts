@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const BENCH = fileURLToPath(new URL("../", import.meta.url));
-const SECTIONS = ["Codegen scale", "Client overhead", "Latency to result", "Memory at concurrency", "Bundle size", "Validation"];
+const SECTIONS = ["Codegen scale", "Client overhead", "Latency to result", "Memory at concurrency", "Bundle size", "Validation", "Fleet scaling"];
 
 let dir = "";
 let report = "";
@@ -82,7 +82,7 @@ describe("pnpm bench --quick", () => {
   it("lists every target with a measurement and a pass or miss", () => {
     const rows = firstTable(section("Targets"));
     const benchmarks = new Set(rows.map((r) => r[0]));
-    for (const title of ["Codegen scale", "Client overhead", "Latency to result", "Bundle size"]) expect(benchmarks).toContain(title);
+    for (const title of ["Codegen scale", "Client overhead", "Latency to result", "Bundle size", "Fleet scaling"]) expect(benchmarks).toContain(title);
     for (const row of rows) {
       expect(row).toHaveLength(5);
       expect(row[2]).toMatch(/\d/);

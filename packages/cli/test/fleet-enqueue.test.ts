@@ -5,13 +5,28 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { createEmulator, type Emulator } from "@fluxkit/emulator";
 import { batchStatus, queueNameFor, type RedisConnection } from "@fluxkit/fleet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openRedis, type RedisServer, startRedisServer, writePrompts } from "./fleet-helpers.js";
-import { assertBuilt, flux, tempDir } from "./helpers.js";
+import { main } from "../src/main.js";
+import { assertBuilt, cleanEnv, flux, tempDir } from "./helpers.js";
 
 assertBuilt();
+
+/** `flux <args>` in this process: for answers that come before any work, no process to start. */
+async function fluxHere(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = { stdout: "", stderr: "" };
+  const sink = (name: "stdout" | "stderr") => ({
+    write(chunk: string): boolean {
+      out[name] += chunk;
+      return true;
+    },
+  });
+  const code = await main(args, { stdout: sink("stdout"), stderr: sink("stderr"), env: cleanEnv(), signal: new AbortController().signal });
+  return { code, ...out };
+}
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -80,12 +95,13 @@ describe("flux batch --redis: enqueueing", { timeout: 120_000 }, () => {
     const port = await closedPort();
     const url = `redis://:s3cret-pass@127.0.0.1:${port}/0`;
     emulator.resetStats();
+    const file = join(cwd, "p.jsonl");
     for (const args of [
-      ["batch", "p.jsonl", "-e", "flux-lora", "--redis", url, "--name", "nowhere", "--base-url", emulator.url],
+      ["batch", file, "-e", "flux-lora", "--redis", url, "--name", "nowhere", "--base-url", emulator.url],
       ["worker", "--redis", url, "--base-url", emulator.url],
       ["batch", "status", "nowhere", "--redis", url],
     ]) {
-      const exit = await flux(args, { cwd });
+      const exit = await fluxHere(args);
       expect(exit.code, args.join(" ")).toBe(4);
       expect(exit.stderr).toContain(`Cannot use Redis at redis://:***@127.0.0.1:${port}/0 (connect ECONNREFUSED`);
       expect(exit.stderr).toContain("Check that Redis runs there");
@@ -95,7 +111,7 @@ describe("flux batch --redis: enqueueing", { timeout: 120_000 }, () => {
 
     // A wrong password: the server answers, refuses, and the message says what to check.
     const wrong = secured.url.replace("correct-horse-battery", "wrong-horse");
-    const refused = await flux(["batch", "p.jsonl", "-e", "flux-lora", "--redis", wrong, "--name", "nowhere", "--base-url", emulator.url], { cwd });
+    const refused = await fluxHere(["batch", file, "-e", "flux-lora", "--redis", wrong, "--name", "nowhere", "--base-url", emulator.url]);
     expect(refused.code).toBe(4);
     expect(refused.stderr).toMatch(/WRONGPASS|invalid username-password/);
     expect(refused.stderr).toContain("Check the user and password in the URL.");
@@ -106,8 +122,7 @@ describe("flux batch --redis: enqueueing", { timeout: 120_000 }, () => {
 
   it("refuses bad flags before touching Redis", async () => {
     const cwd = await tempDir();
-    await writePrompts(cwd, "p.jsonl", 2, "flags");
-    const base = ["batch", "p.jsonl", "-e", "flux-lora"];
+    const base = ["batch", await writePrompts(cwd, "p.jsonl", 2, "flags"), "-e", "flux-lora"];
     const cases: Array<[string[], RegExp]> = [
       [[...base, "--redis", "http://127.0.0.1:6379", "--name", "x", "--base-url", emulator.url], /is not a Redis URL/],
       [[...base, "--redis", redisServer.url, "--base-url", emulator.url], /--name: every batch on Redis needs a name/],
@@ -124,7 +139,7 @@ describe("flux batch --redis: enqueueing", { timeout: 120_000 }, () => {
       [["worker", "--redis", redisServer.url, "--base-url", emulator.url, "--rate", "fast"], /--rate "fast": expected <jobs>\/<time>/],
     ];
     for (const [args, pattern] of cases) {
-      const exit = await flux(args, { cwd });
+      const exit = await fluxHere(args);
       expect(exit.stderr, args.join(" ")).toMatch(pattern);
       expect(exit.code, args.join(" ")).toBe(2);
     }

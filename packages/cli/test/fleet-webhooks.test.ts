@@ -6,6 +6,7 @@
  */
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { createEmulator, type Emulator } from "@fluxkit/emulator";
 import type { LineReport, RedisConnection } from "@fluxkit/fleet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +14,16 @@ import { linesMatching, openRedis, type RedisServer, startRedisServer, startWork
 import { assertBuilt, flux, type Running, startFlux, tempDir, waitFor } from "./helpers.js";
 
 assertBuilt();
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 /** Headers signed like fal's, with a key of our own (not in the emulator's JWKS): a forgery. */
 function forgedHeaders(requestId: string, body: string): Record<string, string> {
@@ -164,6 +175,8 @@ describe("fleet: completion by webhook", { timeout: 180_000 }, () => {
     expect(stats.duplicateSubmits).toEqual([]);
     expect(stats.jobsCreated).toBe(5);
     expect(receiver.stderr()).toBe("");
+    second.child.kill("SIGINT");
+    expect((await second.exited).code).toBe(130);
     const refused = linesMatching(receiver, /^refused /);
     expect(refused).toEqual([
       expect.stringMatching(/^refused \(401\): bad_signature/),
@@ -173,5 +186,31 @@ describe("fleet: completion by webhook", { timeout: 180_000 }, () => {
     console.log(
       `fleet webhooks: 4 lines (3 done, 1 failed by an ERROR delivery); receiver: ${linesMatching(receiver, /^accepted/).length} accepted, ${linesMatching(receiver, /^ignored/).length} ignored, ${refused.length} refused (forged, unsigned, stale); 0 status/result requests while completing`,
     );
+  });
+
+  it("asks the provider when no delivery comes in time (a receiver that is down)", async () => {
+    const cwd = await tempDir();
+    await writePrompts(cwd, "lost.jsonl", 2, "unheard fox");
+    // Nothing listens there: the emulator's deliveries fail, as fal's would against a dead receiver.
+    const nowhere = `http://127.0.0.1:${await closedPort()}/fal`;
+    const enqueue = await flux(
+      ["batch", "lost.jsonl", "-e", "flux-lora", "--redis", redisServer.url, "--name", "unheard", "--base-url", emulator.url, "--webhook-url", nowhere],
+      { cwd },
+    );
+    expect(enqueue.code).toBe(0);
+    const worker = await startWorker({ redis: redisServer.url, baseUrl: emulator.url, cwd, extra: ["--webhook-fallback", "1"] });
+    processes.push(worker);
+    await waitFor("two submits", () => linesMatching(worker, /^unheard line \d+: submitted /).length === 2, 30_000);
+    await waitFor(
+      "both jobs finished on the server",
+      () => {
+        emulator.finish();
+        return linesMatching(worker, /^unheard line \d+: done /).length === 2;
+      },
+      30_000,
+    );
+    expect(linesMatching(worker, /^unheard line \d+: no webhook delivery for \S+ in time; asking the provider/)).toHaveLength(2);
+    const results = await flux(["batch", "results", "unheard", "--redis", redisServer.url], { cwd });
+    expect(results.code).toBe(0);
   });
 });

@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { bundleSize } from "./bundle-size.js";
 import { clientOverhead } from "./client-overhead.js";
 import { codegenScale } from "./codegen-scale.js";
+import { fleetScaling } from "./fleet-scaling.js";
 import { latencyToResult } from "./latency-to-result.js";
 import { memory } from "./memory.js";
 import { printSection, renderReport, type Section, writeReport } from "./report.js";
@@ -34,6 +35,7 @@ export const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Section>>
   "bundle-size": bundleSize,
   validation,
   soak,
+  "fleet-scaling": fleetScaling,
 };
 
 function parseArgs(argv: string[]): { quick: boolean; only: string[]; report: string | undefined; merge: boolean } {

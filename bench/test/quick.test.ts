@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 
 const BENCH = fileURLToPath(new URL("../", import.meta.url));
-const SECTIONS = ["Codegen scale", "Client overhead", "Latency to result", "Memory at concurrency", "Bundle size", "Validation", "Soak"];
+const SECTIONS = ["Codegen scale", "Client overhead", "Latency to result", "Memory at concurrency", "Bundle size", "Validation", "Soak", "Fleet scaling"];
 
 const COMMITTED = join(BENCH, "REPORT.md");
 let committedBefore = "";
@@ -84,7 +84,7 @@ describe("pnpm bench --quick", () => {
   it("lists every target with a measurement and a pass or miss", () => {
     const rows = firstTable(section("Targets"));
     const benchmarks = new Set(rows.map((r) => r[0]));
-    for (const title of ["Codegen scale", "Client overhead", "Latency to result", "Bundle size", "Soak"]) expect(benchmarks).toContain(title);
+    for (const title of ["Codegen scale", "Client overhead", "Latency to result", "Bundle size", "Soak", "Fleet scaling"]) expect(benchmarks).toContain(title);
     for (const row of rows) {
       expect(row).toHaveLength(5);
       expect(row[2]).toMatch(/\d/);

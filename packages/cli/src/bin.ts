@@ -8,6 +8,12 @@ process.on("SIGINT", () => {
   interrupt.abort();
 });
 
+// A reader that stopped reading (`flux batch results … | head`) is not an error of ours.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

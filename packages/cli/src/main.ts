@@ -21,6 +21,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   endpoints: endpointsCommand,
   emulator: emulatorCommand,
   batch: batchCommand,
+  // Loaded on demand: they bring BullMQ and ioredis, which no other command needs.
+  worker: async (argv, io) => (await import("./commands/worker.js")).workerCommand(argv, io),
+  "webhook-receiver": async (argv, io) => (await import("./commands/webhook-receiver.js")).webhookReceiverCommand(argv, io),
 };
 
 export const USAGE = `Usage: flux <command> [options]
@@ -30,7 +33,13 @@ for real with --provider chainhub|kkiai|fal and a token in the environment.
 
 Commands:
   run <endpoint> --prompt …        Run one job, show progress, save images to ./out
-  batch <file.jsonl> -e <endpoint> Many jobs from a JSONL file, resumable (journal on disk)
+  batch <file.jsonl> -e <endpoint> Many jobs from a JSONL file, resumable (journal on disk);
+                                   with --redis <url> --name <batch>: enqueued for workers
+  batch status|results <batch> --redis <url>
+                                   Progress (rate, ETA) / one result line per input line
+  worker --redis <url> --provider <p>
+                                   Run the enqueued batches of a provider on this machine
+  webhook-receiver --redis <url>   Verify webhook deliveries and complete their jobs
   status <request-id> -e <endpoint>  A job's queue status
   result <request-id> -e <endpoint>  Fetch and save a finished job's output
   cancel <request-id> -e <endpoint>  Cancel a queued or running job

@@ -86,12 +86,16 @@ function isLoopback(url: URL): boolean {
   return url.hostname === "127.0.0.1" || url.hostname === "localhost" || url.hostname === "[::1]";
 }
 
-export async function connect(flags: ProviderFlags, env: Env, endpoint: RegisteredEndpoint): Promise<Connection> {
+/**
+ * Connects to the provider. Without an endpoint (a fleet worker serves every endpoint) the
+ * provider must be named: there is no endpoint to pick a default for or to check it offers.
+ */
+export async function connect(flags: ProviderFlags, env: Env, endpoint: RegisteredEndpoint | undefined): Promise<Connection> {
   const baseUrl = flags.baseUrl ?? readEnv(env, "FLUXKIT_BASE_URL");
   if (baseUrl !== undefined) return connectToUrl(baseUrl, flags.provider, env);
-  const choice = chooseProvider(flags, env, endpoint);
+  const choice = endpoint === undefined ? namedProvider(flags, env) : chooseProvider(flags, env, endpoint);
   if (choice === "local") return connectLocal();
-  checkOffered(endpoint, choice);
+  if (endpoint !== undefined) checkOffered(endpoint, choice);
   const token = tokenFor(choice, env);
   if (token === undefined) {
     throw new CliError(
@@ -108,7 +112,7 @@ export async function connect(flags: ProviderFlags, env: Env, endpoint: Register
   };
 }
 
-function connectToUrl(baseUrl: string, provider: string | undefined, env: Env): Connection {
+function parseBaseUrl(baseUrl: string): URL {
   let url: URL;
   try {
     url = new URL(baseUrl);
@@ -118,6 +122,43 @@ function connectToUrl(baseUrl: string, provider: string | undefined, env: Env): 
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw usageError(`--base-url: "${baseUrl}" must be an http(s) URL.`);
   }
+  return url;
+}
+
+const urlIdentity = (url: URL): string => `url:${url.href.replace(/\/+$/, "")}`;
+
+/** A provider named by --provider or FLUXKIT_PROVIDER, for commands that have no endpoint to choose by. */
+function namedProvider(flags: ProviderFlags, env: Env): ProviderChoice {
+  const asked = flags.provider ?? readEnv(env, "FLUXKIT_PROVIDER");
+  if (asked === undefined) {
+    throw usageError(`which provider? Pass --provider ${PRESETS.join("|")} (its token from the environment), or --base-url of a queue-compatible server.`);
+  }
+  if (!(PROVIDER_CHOICES as readonly string[]).includes(asked)) {
+    throw usageError(`--provider: unknown provider "${asked}". Use one of ${PROVIDER_CHOICES.join(", ")}.`);
+  }
+  return asked as ProviderChoice;
+}
+
+/**
+ * The provider identity (as in `Connection.identity`) for work shared between processes through
+ * Redis, decided without connecting or reading a token: an enqueuer needs none. The embedded
+ * emulator is refused: its jobs live inside one process, where other workers cannot follow them.
+ */
+export function sharedProviderIdentity(flags: ProviderFlags, env: Env, endpoint: RegisteredEndpoint | undefined): string {
+  const baseUrl = flags.baseUrl ?? readEnv(env, "FLUXKIT_BASE_URL");
+  if (baseUrl !== undefined) return urlIdentity(parseBaseUrl(baseUrl));
+  const choice = endpoint === undefined ? namedProvider(flags, env) : chooseProvider(flags, env, endpoint);
+  if (choice === "local") {
+    throw usageError(
+      `--redis needs a provider every worker can reach: --provider ${PRESETS.join("|")}, or --base-url of a shared server (e.g. one started by \`flux emulator --port 8787\`). The embedded emulator (--provider local) lives inside one process.`,
+    );
+  }
+  if (endpoint !== undefined) checkOffered(endpoint, choice);
+  return choice;
+}
+
+function connectToUrl(baseUrl: string, provider: string | undefined, env: Env): Connection {
+  const url = parseBaseUrl(baseUrl);
   if (provider !== undefined && !isPreset(provider)) {
     throw usageError(`--provider ${provider} with --base-url: give the scheme the server plays (${PRESETS.join(", ")}), or leave --provider out for fal's.`);
   }
@@ -128,7 +169,7 @@ function connectToUrl(baseUrl: string, provider: string | undefined, env: Env): 
   return {
     queue: createQueueClient({ provider: { baseUrl: url.href.replace(/\/+$/, ""), auth }, ...(token === undefined ? {} : { token }), env: {} }),
     label: url.origin,
-    identity: `url:${url.href.replace(/\/+$/, "")}`,
+    identity: urlIdentity(url),
     ephemeral: false,
     close: async () => {},
   };

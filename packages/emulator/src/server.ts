@@ -24,7 +24,7 @@ import { canonicalJson, createRandom, randomUuid, sha256Hex } from "./random.js"
 import { SpecValidator, type ValidationIssue } from "./request-validation.js";
 import { type EndpointSpec, type JsonObject, type OperationId, loadSpecCatalog } from "./spec-catalog.js";
 import { streamStatus } from "./sse.js";
-import { type Jwks, WebhookSigner, type WebhookDeliveryRecord, checkWebhookUrl, deliverWebhook } from "./webhooks.js";
+import { type Jwks, type WebhookDeliveryBody, WebhookSigner, type WebhookDeliveryRecord, checkWebhookUrl, deliverWebhook } from "./webhooks.js";
 
 export interface EmulatorOptions {
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
@@ -118,6 +118,11 @@ export interface Emulator {
   waitForJob(requestId: string): Promise<JobSnapshot>;
   /** Resolves with the record of the job's webhook delivery, once attempted. */
   waitForWebhook(requestId: string): Promise<WebhookDeliveryRecord>;
+  /**
+   * Sends a completed job's webhook delivery again, as fal does when it retries one: the same
+   * body, signed anew at `signedAtMs` (default now; an old time makes a stale delivery).
+   */
+  redeliverWebhook(requestId: string, options?: { readonly signedAtMs?: number }): Promise<WebhookDeliveryRecord>;
   webhookDeliveries(): readonly WebhookDeliveryRecord[];
   jwks(): Jwks;
   /** Validates a value against `components.schemas.<schema>` of an endpoint's spec (e.g. "Output"). */
@@ -191,20 +196,23 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const pendingDeliveries = new Set<Promise<void>>();
   let origin = "";
 
+  const deliveryBodies = new Map<string, { readonly url: string; readonly body: WebhookDeliveryBody }>();
   const onComplete = (job: Job): void => {
     const context = contexts.get(job);
     if (context?.webhookUrl === undefined) return;
     const outcome = job.outcome;
     const ok = outcome !== undefined && "output" in outcome;
     const failure = outcome !== undefined && "failure" in outcome ? outcome.failure : undefined;
-    const delivery = deliverWebhook(signer, context.webhookUrl, {
+    const body: WebhookDeliveryBody = {
       request_id: job.id,
       gateway_request_id: job.id,
       status: ok ? "OK" : "ERROR",
       payload: ok ? outcome.output : (failure?.body ?? null),
       error: ok ? null : `Invalid status code: ${failure?.status ?? 500}`,
       payload_error: null,
-    }).then((record) => {
+    };
+    deliveryBodies.set(job.id, { url: context.webhookUrl, body });
+    const delivery = deliverWebhook(signer, context.webhookUrl, body).then((record) => {
       deliveries.push(record);
       if (record.responseStatus !== undefined && record.responseStatus < 300) stats.webhooks.delivered++;
       else stats.webhooks.failed++;
@@ -258,8 +266,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     return undefined;
   };
 
-  const submit = async (req: IncomingMessage, url: URL, endpoint: EndpointSpec, jobFaults: readonly Fault[]): Promise<JsonReply> => {
-    const raw = await readBody(req, MAX_BODY_BYTES);
+  const submit = async (req: IncomingMessage, raw: Buffer, url: URL, endpoint: EndpointSpec, jobFaults: readonly Fault[]): Promise<JsonReply> => {
     let input: unknown;
     try {
       input = JSON.parse(raw.toString("utf8"));
@@ -456,6 +463,10 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     for (const f of picked) stats.faultsInjected[f.name] = (stats.faultsInjected[f.name] ?? 0) + 1;
     const has = (name: FaultName): boolean => picked.some((f) => f.name === name);
 
+    // A slow server has the whole request before it takes its time: a client that gives up
+    // (or dies) during the delay still leaves a submit that creates its job.
+    const slow = picked.some((f) => f.name === "slow");
+    const submitBody = slow && routeName === "submit" ? await readBody(req, MAX_BODY_BYTES) : undefined;
     const delay = Math.max(0, ...picked.filter((f) => f.name === "slow").map((f) => f.delayMs ?? 1000));
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     if (has("drop") || (routeName === "stream" && has("lost-response"))) {
@@ -478,7 +489,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
 
     let reply: JsonReply | undefined;
     if (follow === undefined) {
-      reply = await submit(req, url, endpoint, picked);
+      reply = await submit(req, submitBody ?? (await readBody(req, MAX_BODY_BYTES)), url, endpoint, picked);
       if (reply.status >= 400) stats.submitsRefused++;
     } else {
       const job = simulator.get(follow.requestId);
@@ -575,6 +586,14 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       });
     },
     webhookDeliveries: () => [...deliveries],
+    redeliverWebhook: async (requestId, redeliver = {}) => {
+      const sent = deliveryBodies.get(requestId);
+      if (sent === undefined)
+        throw new Error(`No webhook delivery to repeat for ${requestId}: the job is unknown, not completed, or was submitted without fal_webhook.`);
+      const record = await deliverWebhook(signer, sent.url, sent.body, redeliver.signedAtMs);
+      deliveries.push(record);
+      return record;
+    },
     jwks: () => signer.jwks(),
     validateSchema: (endpointId, schema, value) => {
       const endpointSpec = catalog.find((e) => e.id === endpointId);

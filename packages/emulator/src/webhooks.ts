@@ -88,14 +88,19 @@ export function checkWebhookUrl(value: string): string | undefined {
   return undefined;
 }
 
-/** POSTs a signed delivery once (fal retries; the emulator reports instead). */
-export async function deliverWebhook(signer: WebhookSigner, url: string, delivery: WebhookDeliveryBody): Promise<WebhookDeliveryRecord> {
+/** POSTs a signed delivery once (fal retries; the emulator reports instead). `signedAtMs` dates the signature. */
+export async function deliverWebhook(
+  signer: WebhookSigner,
+  url: string,
+  delivery: WebhookDeliveryBody,
+  signedAtMs = Date.now(),
+): Promise<WebhookDeliveryRecord> {
   const body = JSON.stringify(delivery);
   const base = { requestId: delivery.request_id, url, status: delivery.status };
   try {
     const response = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json", ...signer.headers(delivery.request_id, body) },
+      headers: { "content-type": "application/json", ...signer.headers(delivery.request_id, body, signedAtMs) },
       body,
       signal: AbortSignal.timeout(10_000),
     });

@@ -1,7 +1,7 @@
 import { createParser } from "eventsource-parser";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseFaultRule } from "../src/index.js";
-import { LORA, SMALL, client, start } from "./helpers.js";
+import { LORA, SMALL, client, eventually, start } from "./helpers.js";
 
 const input = (prompt = "x") => ({ prompt, image_size: SMALL });
 
@@ -46,6 +46,22 @@ describe("infrastructure faults", () => {
     const r = await client(emulator).submit(LORA, input(), { headers: { "x-fluxkit-fault": "slow=30" } });
     expect(r.status).toBe(200);
     expect(emulator.stats().faultsInjected.slow).toBe(1);
+  });
+
+  it("slow on a submit: the job is created even when the client gives up during the delay", async () => {
+    const emulator = await start();
+    const leaving = new AbortController();
+    const sent = fetch(`${emulator.url}${LORA}`, {
+      method: "POST",
+      headers: { ...client(emulator).authHeader, "content-type": "application/json", "x-fluxkit-fault": "slow=1000" },
+      body: JSON.stringify(input("left early")),
+      signal: leaving.signal,
+    });
+    await eventually(() => (emulator.stats().requests.submit === 1 ? true : undefined));
+    leaving.abort();
+    await expect(sent).rejects.toThrow();
+    expect(emulator.stats().jobsCreated).toBe(0);
+    await eventually(() => (emulator.stats().jobsCreated === 1 ? true : undefined), 2000);
   });
 
   it("malformed-json answers a body that does not parse (the job exists)", async () => {

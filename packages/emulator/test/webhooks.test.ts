@@ -96,6 +96,30 @@ describe("webhooks", () => {
     expect(body).toMatchObject({ status: "ERROR", error: expect.any(String), payload: { detail: [expect.objectContaining({ loc: ["body", "prompt"] })] } });
   });
 
+  it("redelivers a completed job's delivery on demand: same body, signed anew (an old time makes it stale)", async () => {
+    const emulator = await start();
+    const hook = await receiver();
+    const c = client(emulator);
+    const submitted = await c.submit(LORA, { prompt: "again", image_size: SMALL }, { query: `fal_webhook=${encodeURIComponent(hook.url)}` });
+    const first = await hook.next();
+    const requestId = submitted.body.request_id as string;
+
+    const again = emulator.redeliverWebhook(requestId);
+    const second = await hook.next();
+    expect((await again).responseStatus).toBe(200);
+    expect(second.body.equals(first.body)).toBe(true);
+    expect(await verifyDelivery(emulator.jwksUrl, second)).toBe(true);
+
+    const signedAtMs = Date.now() - 10 * 60_000;
+    void emulator.redeliverWebhook(requestId, { signedAtMs });
+    const stale = await hook.next();
+    expect(await verifyDelivery(emulator.jwksUrl, stale)).toBe(true);
+    expect(Number(stale.headers["x-fal-webhook-timestamp"])).toBe(Math.floor(signedAtMs / 1000));
+    expect(emulator.webhookDeliveries().filter((d) => d.requestId === requestId)).toHaveLength(3);
+
+    await expect(emulator.redeliverWebhook("no-such-job")).rejects.toThrow(/No webhook delivery to repeat/);
+  });
+
   it("refuses webhook targets that are not loopback", async () => {
     const emulator = await start();
     const r = await client(emulator).submit(LORA, { prompt: "x" }, { query: `fal_webhook=${encodeURIComponent("https://example.com/hook")}` });

@@ -26,6 +26,9 @@ const BATCH_OPTIONS = {
   concurrency: { type: "string", short: "c" },
   "skip-invalid": { type: "boolean" },
   "resubmit-unconfirmed": { type: "boolean" },
+  redis: { type: "string" },
+  name: { type: "string" },
+  "webhook-url": { type: "string" },
 } as const;
 
 export const JOURNAL_FILE = "batch-journal.jsonl";
@@ -50,9 +53,22 @@ Options:
   --skip-invalid              Run the valid lines and report the bad ones
   --resubmit-unconfirmed      Submit again lines whose submit may have been accepted but whose
                               answer was lost (a crash mid-submit): may create a second job
+  --redis <url>               Enqueue on Redis for \`flux worker\` processes instead (below)
+  --name <batch>              With --redis: the batch's name (required)
+  --webhook-url <url>         With --redis: complete jobs by fal webhook at this address
+                              (served by \`flux webhook-receiver\`) instead of polling
 ${CONNECTION_HELP}
 
-Outcomes: done, failed (the job failed), rejected (the provider refused the submit; a re-run
+With --redis, the batch runs on any number of machines:
+  flux batch prompts.jsonl -e flux-lora --redis redis://host:6379 --name spring --provider fal
+  flux worker --redis redis://host:6379 --provider fal -c 8     (on each machine)
+  flux batch status spring --redis redis://host:6379           queued/running/done/failed, rate, ETA
+  flux batch results spring --redis redis://host:6379 > results.jsonl
+Each line becomes one job, named by the batch and the line number: enqueueing the same file
+again adds nothing, runs again the failed lines that are safe to repeat, and resubmits
+unconfirmed ones only with --resubmit-unconfirmed. See \`flux worker --help\`.
+
+Outcomes (journal): done, failed (the job failed), rejected (the provider refused the submit; a re-run
 tries again), unconfirmed (see --resubmit-unconfirmed), lost (accepted by a provider this run
 does not reach, e.g. an earlier local emulator), running (interrupted; a re-run resumes),
 pending (not submitted yet), error (following up failed; a re-run retries), invalid.
@@ -311,6 +327,15 @@ export async function batchCommand(argv: readonly string[], io: CliIO): Promise<
     return ExitCode.ok;
   }
   const { options, positionals } = parseFlags([], [...argv], BATCH_OPTIONS);
+  if (options.redis !== undefined) return batchOnRedis(positionals, options, io);
+  if (positionals[0] === "status" || positionals[0] === "results") {
+    throw usageError(
+      `flux batch ${positionals[0]} is for batches on Redis: add --redis <url>. A journal batch reports every line when you run the same \`flux batch <file>\` command again.`,
+    );
+  }
+  for (const flag of ["name", "webhook-url"] as const) {
+    if (options[flag] !== undefined) throw usageError(`--${flag} applies to batches on Redis: add --redis <url>, or leave it out for a journal batch.`);
+  }
   const [fileArg, ...extra] = positionals;
   if (fileArg === undefined) throw usageError("flux batch: which file? e.g. `flux batch prompts.jsonl --endpoint flux-lora` (one JSON input per line).");
   if (extra.length > 0) throw usageError(`flux batch: one file at a time (also got ${extra.map((e) => `"${e}"`).join(" ")}).`);
@@ -359,6 +384,34 @@ export async function batchCommand(argv: readonly string[], io: CliIO): Promise<
   } finally {
     await journal.close();
   }
+}
+
+type BatchFlags = ReturnType<typeof parseFlags<typeof BATCH_OPTIONS>>["options"];
+
+/** `--redis`: the fleet mode, loaded on demand so a journal batch never loads BullMQ. */
+async function batchOnRedis(positionals: readonly string[], options: BatchFlags, io: CliIO): Promise<number> {
+  for (const flag of ["concurrency", "out"] as const) {
+    if (options[flag] !== undefined) {
+      throw usageError(`--${flag} with --redis: workers run the jobs, so give it to \`flux worker\` (e.g. flux worker --redis … --${flag} …).`);
+    }
+  }
+  const { redisBatchCommand } = await import("./batch-redis.js");
+  return redisBatchCommand(
+    positionals,
+    {
+      redis: options.redis ?? "",
+      name: options.name,
+      endpoint: options.endpoint,
+      provider: options.provider,
+      baseUrl: options["base-url"],
+      webhookUrl: options["webhook-url"],
+      skipInvalid: options["skip-invalid"] === true,
+      resubmitUnconfirmed: options["resubmit-unconfirmed"] === true,
+      json: options.json === true,
+      quiet: options.quiet === true,
+    },
+    io,
+  );
 }
 
 function invalidOutcome(i: InvalidLine): LineOutcome {

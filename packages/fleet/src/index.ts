@@ -1,0 +1,17 @@
+export { enqueueBatch, idempotencyKeyFor } from "./enqueue.js";
+export type { EnqueueLine, EnqueueReport, EnqueueRequest } from "./enqueue.js";
+export { FleetError, RedisUnreachableError, UnconfirmedSubmitError, certainlyNotCreated, lineError } from "./errors.js";
+export type { LineError, RetryAdvice } from "./errors.js";
+export { checkBatchName, jobIdFor, KEY_PREFIX, queueNameFor } from "./names.js";
+export { describeRateLimit, getRateLimit, parseRateLimit, setRateLimit } from "./rate-limit.js";
+export type { RateLimit } from "./rate-limit.js";
+export { connectRedis, parseRedisUrl, redactRedisUrl } from "./redis.js";
+export type { ConnectOptions } from "./redis.js";
+export { batchResults, batchStatus } from "./status.js";
+export type { BatchStatus, LineReport, LineStatus } from "./status.js";
+export type { BatchMeta, LineJobData, LineResult } from "./types.js";
+export type { Redis as RedisConnection } from "ioredis";
+export { startWebhookReceiver } from "./webhook-receiver.js";
+export type { DeliveryOutcome, WebhookReceiver, WebhookReceiverOptions } from "./webhook-receiver.js";
+export { FleetWorker } from "./worker.js";
+export type { FleetWorkerOptions, SaveOutputArgs, StopReason, WorkerEvent } from "./worker.js";

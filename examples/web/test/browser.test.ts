@@ -113,9 +113,9 @@ describe("the example page in Chromium", () => {
     await page.fill("#prompt", "A second job, cancelled");
     await page.click("#generate-button");
     await page.locator("#history li", { hasText: "Generating…" }).waitFor();
-    await Promise.all(pending);
+    // Playwright reports the submit's answer asynchronously: wait (bounded) until it is recorded.
+    await expect.poll(() => jobIds().find((id) => !before.has(id)), { timeout: 60_000, interval: 50 }).toBeDefined();
     const job = jobIds().find((id) => !before.has(id));
-    expect(job).toBeDefined();
     await page.click("#cancel-button");
     await page.locator("#cancel-state", { hasText: "Cancel confirmed (CANCELLATION_REQUESTED)." }).waitFor();
     await page.locator("#status", { hasText: "Cancelled." }).waitFor();

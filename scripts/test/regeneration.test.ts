@@ -472,12 +472,12 @@ describe("specs:diff against a git ref", () => {
       ["flux-1-dev-image-to-image", "unchanged", "none"],
       ["flux-lora", "changed", "major"],
       ["flux-lora-image-to-image", "unchanged", "none"],
-      ["flux-schnell", "added", "minor"],
+      ["flux-schnell", "new", "minor"],
     ]);
     const report = formatDiffReport(diffs, "HEAD").join("\n");
     expect(report).toContain("fal-ai/flux-lora (@fluxkit/flux-lora): changed, major bump");
     expect(report).toContain("major  range-narrowed        Input.num_inference_steps: maximum 50 → 30: inputs that were valid are now rejected");
-    expect(report).toContain("fal-ai/flux/schnell (@fluxkit/flux-schnell): added, minor bump");
+    expect(report).toContain("fal-ai/flux/schnell (@fluxkit/flux-schnell): new, minor bump");
     expect(report).toContain("unchanged: fal-ai/flux-1/dev/image-to-image, fal-ai/flux-lora/image-to-image");
     await expect(specsAtRef(root, "no-such-ref")).rejects.toThrow(/"no-such-ref" is not a commit/);
   });

@@ -7,8 +7,8 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { parseDocument } from "yaml";
-import { classifyEndpoint, highestBump, type Bump, type SpecChange } from "../release/classify.js";
-import { parseNormalizedSpec } from "../release/changesets.js";
+import { compareEndpoint, type EndpointComparison } from "../release/endpoint-comparison.js";
+import { formatComparison } from "../release/report.js";
 import { endpointNames } from "./endpoint-id.js";
 import { extractDocsPage, extractSpec, formatFromName, type SourceFormat } from "./extract.js";
 import { isObject } from "../json.js";
@@ -43,14 +43,8 @@ function tooLarge(input: string, size: string, maxBytes: number): ImportError {
   return new ImportError(`${input}: the document is ${size}; the limit is ${mib(maxBytes)}. If it really is that large, pass --max-bytes <n>.`);
 }
 
-export interface ImportedEndpoint {
-  id: string;
-  slug: string;
-  packageName: string;
-  status: "new" | "changed" | "unchanged";
-  bump: Bump;
-  changes: SpecChange[];
-}
+/** An endpoint the imported document describes, compared with its normalized spec on disk. */
+export type ImportedEndpoint = EndpointComparison;
 
 export interface ImportResult {
   /** Repo-relative path the document is stored at. */
@@ -269,16 +263,8 @@ export async function importSource(root: string, request: ImportRequest, deps: I
   const described: ImportedEndpoint[] = [];
   for (const endpoint of endpoints.filter((e) => e.sources.includes(file))) {
     const onDisk = await readIfExists(join(root, endpoint.path));
-    const before = onDisk === null ? null : parseNormalizedSpec(endpoint.path, onDisk);
-    const changes = onDisk === endpoint.yaml ? [] : classifyEndpoint(endpoint.names.id, before, endpoint.doc);
-    described.push({
-      id: endpoint.names.id,
-      slug: endpoint.names.slug,
-      packageName: endpoint.names.packageName,
-      status: before === null ? "new" : onDisk === endpoint.yaml ? "unchanged" : "changed",
-      bump: highestBump(changes),
-      changes,
-    });
+    const before = onDisk === null ? null : { label: endpoint.path, yaml: onDisk };
+    described.push(compareEndpoint(endpoint.names, before, { label: `${endpoint.path} after the import`, yaml: endpoint.yaml }));
   }
   const removed = await findRemovedEndpoints(root, new Set(endpoints.map((e) => e.names.slug)));
   const noLongerDescribed = removed.filter((r) => r.specPath !== null).map((r) => ({ id: r.id, slug: r.slug }));
@@ -311,12 +297,8 @@ export function formatImportReport(result: ImportResult): string[] {
   const lines = [`specs:import: ${result.status} ${result.file} (${result.format}, sha256 ${result.sha256.slice(0, 12)})`];
   for (const old of result.replaced) lines.push(`  replaces ${old} (same provider, same endpoints): removed with its provenance entry`);
   for (const e of result.endpoints) {
-    if (e.status === "new") lines.push(`  ${e.id}: new endpoint; \`pnpm generate\` scaffolds ${e.packageName} (minor)`);
-    else if (e.status === "unchanged") lines.push(`  ${e.id}: unchanged`);
-    else {
-      lines.push(`  ${e.id}: changed, ${e.bump === "none" ? "no version bump (nothing users can notice)" : `${e.bump} bump for ${e.packageName}`}`);
-      for (const c of e.changes) lines.push(`    ${c.bump.padEnd(5)}  ${c.path}: ${c.message}`);
-    }
+    lines.push(...formatComparison(e, { indent: "  " }));
+    if (e.status === "new") lines.push(`    \`pnpm generate\` scaffolds ${e.packageName}`);
   }
   for (const r of result.noLongerDescribed) lines.push(`  ${r.id}: no source describes it any more; \`pnpm generate\` deprecates its package (major)`);
   if (result.endpoints.some((e) => e.status !== "unchanged") || result.noLongerDescribed.length > 0) {

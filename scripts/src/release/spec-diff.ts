@@ -6,19 +6,14 @@ import { execFile } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { classifyEndpoint, endpointIdOf, highestBump, type Bump, type SpecChange } from "./classify.js";
-import { parseNormalizedSpec } from "./changesets.js";
+import { endpointIdOf, highestBump } from "./classify.js";
+import { compareEndpoint, type EndpointComparison, parseNormalizedSpec } from "./endpoint-comparison.js";
+import { formatComparison } from "./report.js";
 
 const run = promisify(execFile);
 const NORMALIZED_DIR = "specs/normalized";
 
-export interface EndpointDiff {
-  slug: string;
-  id: string;
-  status: "added" | "removed" | "changed" | "unchanged";
-  bump: Bump;
-  changes: SpecChange[];
-}
+export type EndpointDiff = EndpointComparison;
 
 /** slug → YAML text of each specs/normalized/<slug>.yaml. */
 export type SpecSet = Map<string, string>;
@@ -71,24 +66,19 @@ export function diffSpecSets(before: SpecSet, after: SpecSet, baseLabel: string)
     const path = `${NORMALIZED_DIR}/${slug}.yaml`;
     const b = before.get(slug);
     const a = after.get(slug);
-    const docB = b === undefined ? null : parseNormalizedSpec(`${path} at ${baseLabel}`, b);
-    const docA = a === undefined ? null : parseNormalizedSpec(path, a);
-    const id = (docA && endpointIdOf(docA)) || (docB && endpointIdOf(docB)) || slug;
-    if (b === a) return { slug, id, status: "unchanged", bump: "none", changes: [] };
-    const changes = classifyEndpoint(id, docB, docA);
-    const status = docB === null ? "added" : docA === null ? "removed" : "changed";
-    return { slug, id, status, bump: highestBump(changes), changes };
+    const beforeSpec = b === undefined ? null : { label: `${path} at ${baseLabel}`, yaml: b };
+    const afterSpec = a === undefined ? null : { label: path, yaml: a };
+    // The endpoint id as either side states it (the slug when neither parses to one).
+    const stated = [afterSpec, beforeSpec].flatMap((spec) => (spec === null ? [] : [endpointIdOf(parseNormalizedSpec(spec.label, spec.yaml))]));
+    const id = stated.find((x) => x) || slug;
+    return compareEndpoint({ id, slug, packageName: `@fluxkit/${slug}` }, beforeSpec, afterSpec);
   });
 }
 
 export function formatDiffReport(diffs: readonly EndpointDiff[], baseLabel: string): string[] {
   const lines = [`specs:diff: ${NORMALIZED_DIR} at ${baseLabel} → working tree`];
   const unchanged = diffs.filter((d) => d.status === "unchanged");
-  for (const diff of diffs.filter((d) => d.status !== "unchanged")) {
-    const bump = diff.bump === "none" ? "no version bump" : `${diff.bump} bump`;
-    lines.push("", `${diff.id} (@fluxkit/${diff.slug}): ${diff.status}, ${bump}`);
-    for (const change of diff.changes) lines.push(`  ${change.bump.padEnd(5)}  ${change.kind.padEnd(20)}  ${change.path}: ${change.message}`);
-  }
+  for (const diff of diffs.filter((d) => d.status !== "unchanged")) lines.push("", ...formatComparison(diff, { kinds: true }));
   if (unchanged.length > 0) lines.push("", `unchanged: ${unchanged.map((d) => d.id).join(", ")}`);
   const top = highestBump(diffs.flatMap((d) => d.changes));
   lines.push("", diffs.every((d) => d.status === "unchanged") ? "No spec changes." : `Highest bump: ${top}.`);

@@ -6,7 +6,7 @@
  * Prints one JSON line: { coldMs, noChangeMs, replanMs, written, rewritten, files, endpoints }.
  */
 import { performance } from "node:perf_hooks";
-import { runPipeline } from "../../scripts/src/run-pipeline.js";
+import { runPipeline } from "../../scripts/src/generate/run-pipeline.js";
 
 const root = process.argv[2];
 if (!root) throw new Error("usage: codegen-worker.ts <repo root>");

@@ -12,7 +12,7 @@ import { specValidator, type SchemaValidator } from "./schema-validator.js";
 import { isObject, schemas, type JsonObject, type SpecEndpoint } from "./spec-catalog.js";
 import { packageFor } from "./endpoint-packages.js";
 
-/** fal's Output of the FLUX endpoints (DESIGN §3); each result is also checked against the spec's own schema. */
+/** fal's Output of the FLUX endpoints (specs/overlays/flux-image-output.overlay.yaml); each result is also checked against the spec's own schema. */
 export interface FluxOutput {
   readonly images: ReadonlyArray<{ readonly url: string; readonly width: number; readonly height: number; readonly content_type: string }>;
   readonly timings: Readonly<Record<string, number>>;

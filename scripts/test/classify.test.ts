@@ -1,6 +1,6 @@
 /** The classifier on hand-made before/after schemas: the Output side, unions, refs, cycles. */
 import { describe, expect, it } from "vitest";
-import { classifyEndpoint, highestBump } from "../src/classify.js";
+import { classifyEndpoint, highestBump } from "../src/release/classify.js";
 import type { JsonObject } from "../src/json.js";
 
 function spec(schemas: JsonObject, servers: string[] = ["https://api.chainhub.tech"]): JsonObject {

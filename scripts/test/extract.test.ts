@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ExtractError, extractDocsPage, extractSpec, formatFromName } from "../src/extract.js";
+import { ExtractError, extractDocsPage, extractSpec, formatFromName } from "../src/normalize/extract.js";
 
 describe("extract", () => {
   it("takes the fenced YAML block of an Apifox export and where it starts", () => {

@@ -15,10 +15,10 @@ import { createEmulator } from "@fluxkit/emulator";
 import { createQueueClient, type EndpointDefinition } from "@fluxkit/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { detectFormat, importSource, type ImportResult } from "../src/import-source.js";
+import { detectFormat, importSource, type ImportResult } from "../src/normalize/import-source.js";
 import type { JsonObject } from "../src/json.js";
-import { writeOutputs } from "../src/outputs.js";
-import { planRegeneration } from "../src/regenerate.js";
+import { writeOutputs } from "../src/generate/outputs.js";
+import { planRegeneration } from "../src/generate/regenerate.js";
 import { REPO, scratchRepo } from "./helpers.js";
 
 const FIXTURE = new URL("./fixtures/fal-flux-schnell.openapi.json", import.meta.url).pathname;

@@ -1,7 +1,7 @@
 import { cp, mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sha256 } from "../src/sources.js";
+import { sha256 } from "../src/normalize/sources.js";
 
 export const REPO = new URL("../..", import.meta.url).pathname;
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_MAX_DOCUMENT_BYTES, ImportError, importSource } from "../src/import-source.js";
+import { DEFAULT_MAX_DOCUMENT_BYTES, ImportError, importSource } from "../src/normalize/import-source.js";
 
 const tempRoot = () => mkdtemp(join(tmpdir(), "fluxkit-import-limits-"));
 

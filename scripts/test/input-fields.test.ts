@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inputFieldMap } from "../src/input-fields.js";
+import { inputFieldMap } from "../src/generate/input-fields.js";
 
 describe("inputFieldMap: every object's field names, by path pattern", () => {
   it("lists the input, array items and the object branch of a union, following $refs", () => {

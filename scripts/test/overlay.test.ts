@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../src/json.js";
-import { applyOverlay, checkOverlay, OverlayError } from "../src/overlay.js";
+import { applyOverlay, checkOverlay, OverlayError } from "../src/normalize/overlay.js";
 
 const base = (): JsonObject => ({ components: { schemas: { Input: { properties: { f: { type: "string", enum: ["default", "png", "jpeg"] } } } } } });
 const overlay = (actions: unknown[]) => checkOverlay("o.yaml", { overlay: "1.0.0", info: { title: "t", version: "1" }, actions });

@@ -4,8 +4,8 @@ import { validate } from "@readme/openapi-parser";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { JsonObject } from "../src/json.js";
-import { normalize } from "../src/normalize.js";
-import { planOutputs, staleOutputs, writeOutputs } from "../src/outputs.js";
+import { normalize } from "../src/normalize/normalize.js";
+import { planOutputs, staleOutputs, writeOutputs } from "../src/generate/outputs.js";
 import { listFiles, REPO, replaceSource, scratchRepo } from "./helpers.js";
 
 const scratch: string[] = [];

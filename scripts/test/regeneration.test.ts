@@ -8,11 +8,11 @@ import { copyFile, mkdir, readdir, readFile, realpath, rm, symlink, writeFile } 
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { ChangeKind, SpecChange } from "../src/classify.js";
-import { type EndpointRegeneration, formatRegenerationReport } from "../src/changesets.js";
-import { importSource } from "../src/import-source.js";
-import { staleOutputs, writeOutputs } from "../src/outputs.js";
-import { planRegeneration } from "../src/regenerate.js";
+import type { ChangeKind, SpecChange } from "../src/release/classify.js";
+import { type EndpointRegeneration, formatRegenerationReport } from "../src/release/changesets.js";
+import { importSource } from "../src/normalize/import-source.js";
+import { staleOutputs, writeOutputs } from "../src/generate/outputs.js";
+import { planRegeneration } from "../src/generate/regenerate.js";
 import { listFiles, REPO, replaceSource, scratchRepo } from "./helpers.js";
 
 const scratch: string[] = [];
@@ -466,18 +466,18 @@ describe("specs:diff against a git ref", () => {
     await importSource(root, { input: await writeDoc(join(root, "incoming"), "a.yaml", schnellDoc()), provider: "acme" });
     await generate(root);
 
-    const { diffSpecSets, formatDiffReport, specsAtRef, specsInTree } = await import("../src/spec-diff.js");
+    const { diffSpecSets, formatDiffReport, specsAtRef, specsInTree } = await import("../src/release/spec-diff.js");
     const diffs = diffSpecSets(await specsAtRef(root, "HEAD"), await specsInTree(root), "HEAD");
     expect(diffs.map((d) => [d.slug, d.status, d.bump])).toEqual([
       ["flux-1-dev-image-to-image", "unchanged", "none"],
       ["flux-lora", "changed", "major"],
       ["flux-lora-image-to-image", "unchanged", "none"],
-      ["flux-schnell", "added", "minor"],
+      ["flux-schnell", "new", "minor"],
     ]);
     const report = formatDiffReport(diffs, "HEAD").join("\n");
     expect(report).toContain("fal-ai/flux-lora (@fluxkit/flux-lora): changed, major bump");
     expect(report).toContain("major  range-narrowed        Input.num_inference_steps: maximum 50 → 30: inputs that were valid are now rejected");
-    expect(report).toContain("fal-ai/flux/schnell (@fluxkit/flux-schnell): added, minor bump");
+    expect(report).toContain("fal-ai/flux/schnell (@fluxkit/flux-schnell): new, minor bump");
     expect(report).toContain("unchanged: fal-ai/flux-1/dev/image-to-image, fal-ai/flux-lora/image-to-image");
     await expect(specsAtRef(root, "no-such-ref")).rejects.toThrow(/"no-such-ref" is not a commit/);
   });

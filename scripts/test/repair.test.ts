@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
-import { extractSpec } from "../src/extract.js";
-import { RepairError, repairYaml } from "../src/repair.js";
+import { extractSpec } from "../src/normalize/extract.js";
+import { RepairError, repairYaml } from "../src/normalize/repair.js";
 
 const seed = (name: string) => readFileSync(new URL(`../../specs/sources/chainhub/${name}`, import.meta.url), "utf8");
 

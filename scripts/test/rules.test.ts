@@ -2,14 +2,14 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { JsonObject } from "../src/json.js";
-import { apifoxNoise } from "../src/rules/apifox-noise.js";
-import { openapi31 } from "../src/rules/openapi-31.js";
-import { operationIds, requiredRequestBody } from "../src/rules/operations.js";
-import { parseProse, proseConstraints } from "../src/rules/prose-constraints.js";
-import { queueProtocol } from "../src/rules/queue-protocol.js";
-import { security } from "../src/rules/security.js";
-import { fixServerUrl, serverUrls } from "../src/rules/server-urls.js";
-import { RuleError, type Rule } from "../src/rules/types.js";
+import { apifoxNoise } from "../src/normalize/rules/apifox-noise.js";
+import { openapi31 } from "../src/normalize/rules/openapi-31.js";
+import { operationIds, requiredRequestBody } from "../src/normalize/rules/operations.js";
+import { parseProse, proseConstraints } from "../src/normalize/rules/prose-constraints.js";
+import { queueProtocol } from "../src/normalize/rules/queue-protocol.js";
+import { security } from "../src/normalize/rules/security.js";
+import { fixServerUrl, serverUrls } from "../src/normalize/rules/server-urls.js";
+import { RuleError, type Rule } from "../src/normalize/rules/types.js";
 
 const protocol = parse(readFileSync(new URL("../../specs/queue.yaml", import.meta.url), "utf8")) as JsonObject;
 

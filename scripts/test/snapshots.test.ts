@@ -6,8 +6,8 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planOutputs, type PlannedOutput } from "../src/outputs.js";
-import { sha256 } from "../src/sources.js";
+import { planOutputs, type PlannedOutput } from "../src/generate/outputs.js";
+import { sha256 } from "../src/normalize/sources.js";
 import { REPO } from "./helpers.js";
 
 let root: string;

@@ -1,7 +1,7 @@
 import { readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runPipeline } from "../src/run-pipeline.js";
+import { runPipeline } from "../src/generate/run-pipeline.js";
 import { replaceSource, scratchRepo } from "./helpers.js";
 
 const roots: string[] = [];

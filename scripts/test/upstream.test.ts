@@ -272,7 +272,7 @@ describe("fal's queue OpenAPI as an upstream form", () => {
   it("a stored fal-openapi source is compared too, with its ranges", async () => {
     const root = await repo();
     await cp(new URL("./fixtures/fal-flux-schnell.openapi.json", import.meta.url), join(root, "fixture.json"));
-    const { importSource } = await import("../src/import-source.js");
+    const { importSource } = await import("../src/normalize/import-source.js");
     await importSource(root, { input: join(root, "fixture.json") });
     const report = await runUpstreamCheck(root, { update: true });
     const schnell = report.endpoints.find((e) => e.id === "fal-ai/flux/schnell")!;

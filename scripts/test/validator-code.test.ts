@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileValidator, inputJsonSchema } from "../src/validator-code.js";
+import { compileValidator, inputJsonSchema } from "../src/generate/validator-code.js";
 
 describe("compiled input validators", () => {
   it("emit self-contained ESM: no require, no import", () => {

@@ -5,7 +5,7 @@
  * (`x-fluxkit-upstream-deviation`); a declaration that covers no difference is stale.
  */
 import { deepEqual, type Json } from "../json.js";
-import type { DeclaredDeviation } from "../normalize.js";
+import type { DeclaredDeviation } from "../normalize/normalize.js";
 import { type FactsByField, type FieldFacts, type FieldOrigin, RANGE_KEYS, type RangeKey, type UpstreamLimits } from "./facts.js";
 
 export type FactName = "presence" | "required" | "type" | "enum" | "default" | RangeKey;

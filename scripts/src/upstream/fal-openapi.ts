@@ -12,7 +12,7 @@
  * server with Key auth), and as an upstream form for the conformance check (it states ranges).
  */
 import { isObject, type Json, type JsonObject } from "../json.js";
-import { openapi31 } from "../rules/openapi-31.js";
+import { openapi31 } from "../normalize/rules/openapi-31.js";
 import type { UpstreamDocument, UpstreamLimits } from "./facts.js";
 
 export const FAL_OPENAPI_LIMITS: UpstreamLimits = { integers: true, ranges: true, falsyDefaults: true };

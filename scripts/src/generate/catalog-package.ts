@@ -1,0 +1,88 @@
+/**
+ * The catalog package, @fluxkit/endpoints: every generated endpoint package in one import,
+ * by endpoint id and by slug. The CLI and the contract suites depend on it alone, so an
+ * endpoint that a new vendor document adds reaches them with no hand-written change.
+ */
+import { GENERATED_BY, publishablePackageJson, SCAFFOLD_TSCONFIG, SCAFFOLD_TSCONFIG_BUILD, type GeneratedFile } from "./endpoint-package.js";
+import type { JsonObject } from "../json.js";
+import type { NormalizedEndpoint } from "../normalize/normalize.js";
+
+export const CATALOG_DIR = "packages/endpoints";
+const HEADER = `// ${GENERATED_BY.replace(/ from specs\/normalized\/$/, "")} from specs/normalized/*.yaml. Do not edit.\n`;
+
+function indexModule(endpoints: readonly NormalizedEndpoint[]): string {
+  const sorted = [...endpoints].sort((a, b) => a.names.id.localeCompare(b.names.id));
+  return `${HEADER}${sorted.map((e) => `import * as ${e.names.exportName} from "${e.names.packageName}";`).join("\n")}
+
+/** Every generated endpoint package (its endpoint, inputSchema, createClient, types), by endpoint id. */
+export const endpointPackages = {
+${sorted.map((e) => `  ${JSON.stringify(e.names.id)}: ${e.names.exportName},`).join("\n")}
+} as const;
+
+export type EndpointId = keyof typeof endpointPackages;
+export type EndpointPackage = (typeof endpointPackages)[EndpointId];
+
+/** Package slug (\`flux-lora\`) → endpoint id (\`fal-ai/flux-lora\`). */
+export const endpointIdsBySlug: Readonly<Record<string, EndpointId>> = {
+${sorted.map((e) => `  ${JSON.stringify(e.names.slug)}: ${JSON.stringify(e.names.id)},`).join("\n")}
+};
+
+export const endpointIds = Object.keys(endpointPackages) as EndpointId[];
+
+/** Look an endpoint package up by id (\`fal-ai/flux-lora\`) or slug (\`flux-lora\`); undefined when unknown. */
+export function findEndpointPackage(name: string): EndpointPackage | undefined {
+  const id = (name in endpointPackages ? name : endpointIdsBySlug[name]) as EndpointId | undefined;
+  return id === undefined ? undefined : endpointPackages[id];
+}
+`;
+}
+
+function packageJson(endpoints: readonly NormalizedEndpoint[]): JsonObject {
+  return {
+    ...publishablePackageJson(
+      "@fluxkit/endpoints",
+      "Every generated fluxkit endpoint package in one import, by endpoint id and slug (generated).",
+      CATALOG_DIR,
+    ),
+    dependencies: Object.fromEntries(
+      [...endpoints].sort((a, b) => a.names.packageName.localeCompare(b.names.packageName)).map((e) => [e.names.packageName, "workspace:*"]),
+    ),
+  };
+}
+
+function readme(endpoints: readonly NormalizedEndpoint[]): string {
+  return `<!-- ${HEADER.slice(3).trim()} -->
+# @fluxkit/endpoints
+
+Every generated fluxkit endpoint package in one import.
+
+\`\`\`ts
+import { endpointPackages, findEndpointPackage } from "@fluxkit/endpoints";
+
+const lora = findEndpointPackage("flux-lora"); // or "fal-ai/flux-lora"
+console.log(lora?.endpoint.id, Object.keys(endpointPackages));
+\`\`\`
+
+| endpoint | package |
+|---|---|
+${[...endpoints]
+  .sort((a, b) => a.names.id.localeCompare(b.names.id))
+  .map((e) => `| \`${e.names.id}\` | \`${e.names.packageName}\` |`)
+  .join("\n")}
+`;
+}
+
+export function generateCatalog(endpoints: readonly NormalizedEndpoint[]): GeneratedFile[] {
+  return [
+    { path: `${CATALOG_DIR}/src/generated/index.ts`, content: indexModule(endpoints), mode: "always" },
+    { path: `${CATALOG_DIR}/README.md`, content: readme(endpoints), mode: "always" },
+    { path: `${CATALOG_DIR}/package.json`, content: `${JSON.stringify(packageJson(endpoints), null, 2)}\n`, mode: "merge" },
+    {
+      path: `${CATALOG_DIR}/src/index.ts`,
+      content: `// Hand-written additions go here; the generated catalog is re-exported as is.\nexport * from "./generated/index.js";\n`,
+      mode: "once",
+    },
+    { path: `${CATALOG_DIR}/tsconfig.json`, content: SCAFFOLD_TSCONFIG, mode: "once" },
+    { path: `${CATALOG_DIR}/tsconfig.build.json`, content: SCAFFOLD_TSCONFIG_BUILD, mode: "once" },
+  ];
+}

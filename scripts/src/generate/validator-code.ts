@@ -1,0 +1,78 @@
+/**
+ * Input validators compiled at generate time: Ajv (JSON Schema 2020-12, as OpenAPI 3.1 uses)
+ * turns the endpoint's Input schema into standalone ESM code with no runtime dependency, so
+ * a package validates before the network without shipping a validator library.
+ */
+import Ajv2020 from "ajv/dist/2020.js";
+import standaloneCode from "ajv/dist/standalone/index.js";
+import { isObject, type Json, type JsonObject } from "../json.js";
+
+// Keywords that document rather than constrain: left out of the shipped schema to keep it small.
+const DOC_ONLY = new Set(["description", "examples", "example", "title", "summary", "deprecated", "discriminator", "externalDocs", "xml"]);
+
+function stripForValidation(value: Json): Json {
+  if (Array.isArray(value)) return value.map(stripForValidation);
+  if (!isObject(value)) return value;
+  const out: JsonObject = {};
+  for (const [key, child] of Object.entries(value)) {
+    if (DOC_ONLY.has(key) || key.startsWith("x-")) continue;
+    out[key] =
+      key === "properties" && isObject(child)
+        ? Object.fromEntries(Object.entries(child).map(([k, v]) => [k, stripForValidation(v)]))
+        : stripForValidation(child);
+  }
+  return out;
+}
+
+/** The Input schema with every component it references under $defs. */
+export function inputJsonSchema(doc: JsonObject, options: { keepDocs?: boolean } = {}): JsonObject {
+  const strip = options.keepDocs ? (v: Json) => v : stripForValidation;
+  const schemas = isObject(doc.components) && isObject(doc.components.schemas) ? doc.components.schemas : {};
+  const needed = new Set<string>();
+  const visit = (node: Json): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (isObject(node)) {
+      for (const [key, child] of Object.entries(node)) {
+        if (key === "$ref" && typeof child === "string" && child.startsWith("#/components/schemas/")) {
+          const name = child.slice("#/components/schemas/".length);
+          if (!needed.has(name)) {
+            needed.add(name);
+            visit(schemas[name] ?? null);
+          }
+        } else visit(child);
+      }
+    }
+  };
+  const input = schemas.Input;
+  if (!isObject(input)) throw new Error("the document has no components.schemas.Input");
+  visit(input);
+  const rewrite = (node: Json): Json =>
+    Array.isArray(node)
+      ? node.map(rewrite)
+      : isObject(node)
+        ? Object.fromEntries(
+            Object.entries(node).map(([k, v]) => [k, k === "$ref" && typeof v === "string" ? v.replace("#/components/schemas/", "#/$defs/") : rewrite(v)]),
+          )
+        : node;
+  const $defs: JsonObject = {};
+  for (const name of [...needed].sort()) $defs[name] = strip(rewrite(schemas[name]!));
+  const root = strip(rewrite(input)) as JsonObject;
+  return needed.size > 0 ? { ...root, $defs } : root;
+}
+
+const Ajv = Ajv2020 as unknown as typeof Ajv2020.default;
+let schemaChecker: InstanceType<typeof Ajv> | undefined;
+
+export function compileValidator(schema: JsonObject): string {
+  // Checking a schema against the 2020-12 meta-schema compiles that meta-schema first: done once
+  // here rather than in every per-endpoint instance (it was most of codegen's time at scale).
+  schemaChecker ??= new Ajv({ strict: false });
+  if (!schemaChecker.validateSchema(schema)) {
+    throw new Error(`the Input schema is not valid JSON Schema: ${schemaChecker.errorsText(schemaChecker.errors)}`);
+  }
+  // A fresh instance per endpoint keeps each standalone module self-contained.
+  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true, validateSchema: false, code: { source: true, esm: true, lines: false } });
+  const validate = ajv.compile(schema);
+  const toCode = (standaloneCode as unknown as { default?: typeof standaloneCode }).default ?? standaloneCode;
+  return (toCode as unknown as (a: unknown, v: unknown) => string)(ajv, validate);
+}

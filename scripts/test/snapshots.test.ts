@@ -36,6 +36,7 @@ describe("pipeline output for a fixture vendor doc", () => {
     "packages/upscale-v2/README.md",
     "packages/upscale-v2/package.json",
     "packages/endpoints/src/generated/index.ts",
+    "packages/endpoints/src/generated/specs.ts",
     "packages/endpoints/package.json",
   ])("%s", async (path) => {
     const output = outputs.find((o) => o.path === path);

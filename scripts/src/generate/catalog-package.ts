@@ -3,6 +3,7 @@
  * by endpoint id and by slug. The CLI and the contract suites depend on it alone, so an
  * endpoint that a new vendor document adds reaches them with no hand-written change.
  */
+import { ENDPOINT_SPEC_TYPES, endpointSpecData } from "./endpoint-spec-data.js";
 import { GENERATED_BY, publishablePackageJson, SCAFFOLD_TSCONFIG, SCAFFOLD_TSCONFIG_BUILD, type GeneratedFile } from "./endpoint-package.js";
 import type { JsonObject } from "../json.js";
 import type { NormalizedEndpoint } from "../normalize/normalize.js";
@@ -37,6 +38,15 @@ export function findEndpointPackage(name: string): EndpointPackage | undefined {
 `;
 }
 
+/** `@fluxkit/endpoints/specs`: each endpoint's queue API as data, apart from the packages so it loads none of them. */
+function specsModule(endpoints: readonly NormalizedEndpoint[]): string {
+  const sorted = [...endpoints].sort((a, b) => a.names.id.localeCompare(b.names.id));
+  return `${HEADER}${ENDPOINT_SPEC_TYPES}
+/** What each normalized spec says about its endpoint's queue API, by endpoint id. */
+export const endpointSpecs: readonly EndpointSpecData[] = ${JSON.stringify(sorted.map(endpointSpecData), null, 2)};
+`;
+}
+
 function packageJson(endpoints: readonly NormalizedEndpoint[]): JsonObject {
   return {
     ...publishablePackageJson(
@@ -44,6 +54,11 @@ function packageJson(endpoints: readonly NormalizedEndpoint[]): JsonObject {
       "Every generated fluxkit endpoint package in one import, by endpoint id and slug (generated).",
       CATALOG_DIR,
     ),
+    exports: {
+      ".": { types: "./dist/index.d.ts", import: "./dist/index.js" },
+      "./specs": { types: "./dist/generated/specs.d.ts", import: "./dist/generated/specs.js" },
+      "./package.json": "./package.json",
+    },
     dependencies: Object.fromEntries(
       [...endpoints].sort((a, b) => a.names.packageName.localeCompare(b.names.packageName)).map((e) => [e.names.packageName, "workspace:*"]),
     ),
@@ -63,6 +78,9 @@ const lora = findEndpointPackage("flux-lora"); // or "fal-ai/flux-lora"
 console.log(lora?.endpoint.id, Object.keys(endpointPackages));
 \`\`\`
 
+\`@fluxkit/endpoints/specs\` holds what each spec says about its queue API as data (routes,
+parameters, servers, schemas), without loading the packages; the emulator serves from it.
+
 | endpoint | package |
 |---|---|
 ${[...endpoints]
@@ -75,6 +93,7 @@ ${[...endpoints]
 export function generateCatalog(endpoints: readonly NormalizedEndpoint[]): GeneratedFile[] {
   return [
     { path: `${CATALOG_DIR}/src/generated/index.ts`, content: indexModule(endpoints), mode: "always" },
+    { path: `${CATALOG_DIR}/src/generated/specs.ts`, content: specsModule(endpoints), mode: "always" },
     { path: `${CATALOG_DIR}/README.md`, content: readme(endpoints), mode: "always" },
     { path: `${CATALOG_DIR}/package.json`, content: `${JSON.stringify(packageJson(endpoints), null, 2)}\n`, mode: "merge" },
     {

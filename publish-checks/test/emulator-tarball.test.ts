@@ -1,6 +1,6 @@
 /**
- * The published emulator must work outside this repo: its tarball carries the normalized
- * specs, and an install elsewhere serves every endpoint from them.
+ * The published emulator must work outside this repo: it reads no spec file, and an install
+ * elsewhere serves every endpoint from the spec data of the @fluxkit/endpoints tarball.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -14,12 +14,16 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-it("an installed emulator tarball serves its bundled specs", () => {
+it("an installed emulator tarball serves every endpoint of @fluxkit/endpoints", () => {
   const packs = mkdtempSync(join(tmpdir(), "fluxkit-emu-pack-"));
   const app = mkdtempSync(join(tmpdir(), "fluxkit-emu-app-"));
   dirs.push(packs, app);
   const dir = join(ROOT, "packages/emulator");
-  installOffline(app, { "@fluxkit/emulator": { dir, tarball: pack(dir, packs) } });
+  const catalog = join(ROOT, "packages/endpoints");
+  installOffline(app, {
+    "@fluxkit/emulator": { dir, tarball: pack(dir, packs) },
+    "@fluxkit/endpoints": { dir: catalog, tarball: pack(catalog, packs) },
+  });
   const script = `import { createEmulator } from "@fluxkit/emulator";
 const e = await createEmulator();
 const health = await (await fetch(e.url + "/health")).json();

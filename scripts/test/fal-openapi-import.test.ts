@@ -3,7 +3,7 @@
  * (`pnpm specs:import 'https://fal.ai/api/openapi/queue/openapi.json?endpoint_id=fal-ai/flux/schnell'`),
  * here from a fixture that follows those documents' structure, in a scratch copy of the repo:
  * the document is recognised, a new package is generated, built with tsc, and runs a job
- * through @fluxkit/queue against the emulator serving the new spec.
+ * through @fluxkit/queue against the emulator serving the catalog data generated for it.
  */
 import { execFile } from "node:child_process";
 import { copyFile, mkdir, readFile, realpath, rm, symlink } from "node:fs/promises";
@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { createEmulator } from "@fluxkit/emulator";
+import { createEmulator, type EndpointSpecData } from "@fluxkit/emulator";
 import { createQueueClient, type EndpointDefinition } from "@fluxkit/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -95,7 +95,10 @@ describe("specs:import of fal's queue OpenAPI", () => {
     expect(endpoint).toMatchObject({ id: "fal-ai/flux/schnell", app: "fal-ai/flux", submitPath: "/fal-ai/flux/schnell" });
     expect(endpoint.validateInput({ prompt: "x", image_size: { width: 0 } })).toEqual([expect.objectContaining({ path: "image_size" })]);
 
-    const emulator = await createEmulator({ specsDir: join(root, "specs/normalized"), provider: "fal", latency: "instant" });
+    // The emulator serves the catalog data the same regeneration wrote: no emulator code is involved.
+    const catalog = (await import(pathToFileURL(join(root, "packages/endpoints/src/generated/specs.ts")).href)) as { endpointSpecs: EndpointSpecData[] };
+    expect(catalog.endpointSpecs.map((e) => e.id)).toContain("fal-ai/flux/schnell");
+    const emulator = await createEmulator({ specs: catalog.endpointSpecs, provider: "fal", latency: "instant" });
     try {
       const queue = createQueueClient({ provider: { baseUrl: emulator.url, auth: "key" }, token: "test-key" });
       const input = { prompt: "a lighthouse", image_size: { width: 96 }, seed: 5, sync_mode: true };

@@ -6,7 +6,7 @@ import type { EmulatorOptions } from "./server.js";
 
 export const USAGE = `Usage: fluxkit-emulator [options]
 
-A local emulator of fal's queue protocol, serving every normalized spec.
+A local emulator of fal's queue protocol, serving every endpoint of @fluxkit/endpoints.
 
 Options:
   --port <n>             Port on 127.0.0.1 (default 0: a free port)
@@ -14,7 +14,6 @@ Options:
   --latency <profile>    ${Object.keys(LATENCY_PROFILES).join(" | ")}, a run time in ms, or
                          start=<ms>,run=<ms>[,steps=<n>] (default fast)
   --seed <value>         Seed for request ids, unseeded images and fault rates (default 0)
-  --specs <dir>          Directory of normalized specs (default <repo>/specs/normalized)
   --concurrency <n>      Jobs running at once (default 2)
   --token <token>        Accept only this token (default: any non-empty token)
   --fault <rule>         [route:]name[=param][*times][@rate], repeatable; names:
@@ -38,7 +37,6 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         provider: { type: "string" },
         latency: { type: "string" },
         seed: { type: "string" },
-        specs: { type: "string" },
         concurrency: { type: "string" },
         token: { type: "string" },
         fault: { type: "string", multiple: true },
@@ -61,7 +59,6 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   const provider = text("provider");
   const latency = text("latency");
   const seed = text("seed");
-  const specs = text("specs");
   const concurrency = text("concurrency");
   const token = text("token");
   const remote = text("remote-images");
@@ -76,7 +73,6 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     provider: provider === undefined ? "fal" : parseProvider(provider, "--provider"),
     latency: parseLatency(latency ?? "fast", "--latency"),
     ...(seed === undefined ? {} : { seed: /^-?\d+$/.test(seed) ? Number(seed) : seed }),
-    ...(specs === undefined ? {} : { specsDir: specs }),
     ...(concurrency === undefined ? {} : { concurrency: parseInteger(concurrency, "--concurrency", 1, 10_000) }),
     ...(token === undefined ? {} : { token }),
     ...(faults.length === 0 ? {} : { faults }),

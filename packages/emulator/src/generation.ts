@@ -21,7 +21,7 @@ import {
 } from "./images.js";
 import { canonicalJson, type Random } from "./random.js";
 import type { ValidationIssue } from "./request-validation.js";
-import { type EndpointSpec, type JsonObject, isObject, resolveRef } from "./spec-catalog.js";
+import type { EndpointSpec, JsonObject } from "./spec-catalog.js";
 
 export interface GenerationPlan {
   readonly size: ImageSize;
@@ -79,7 +79,8 @@ export function planGeneration(endpoint: EndpointSpec, input: JsonObject, contex
   const numImages = typeof input.num_images === "number" ? input.num_images : features.numImagesDefault;
   // No seed: random, but drawn from the emulator's seeded generator, and returned in the output.
   const seed = typeof input.seed === "number" && Number.isInteger(input.seed) ? input.seed : Math.floor(context.random() * 2 ** 31);
-  const strength = typeof input.strength === "number" ? input.strength : (schemaDefault(endpoint, "strength") ?? 0.95);
+  const strengthDefault = features.defaults.strength;
+  const strength = typeof input.strength === "number" ? input.strength : typeof strengthDefault === "number" ? strengthDefault : 0.95;
   return {
     plan: {
       size,
@@ -103,23 +104,9 @@ const NOT_PICTURE = new Set(["prompt", "seed", "image_size", "image_url", "stren
 
 function pictureVariant(endpoint: EndpointSpec, input: JsonObject): string {
   // A field left out and the same field set to its default are one input.
-  const input_ = resolveRef(endpoint.document, { $ref: "#/components/schemas/Input" });
-  const props = isObject(input_) && isObject(input_.properties) ? input_.properties : {};
-  const effective: JsonObject = {};
-  for (const [key, raw] of Object.entries(props)) {
-    const prop = resolveRef(endpoint.document, raw);
-    if (isObject(prop) && prop.default !== undefined) effective[key] = prop.default;
-  }
-  Object.assign(effective, input);
+  const effective: JsonObject = { ...endpoint.features.defaults, ...input };
   const rest = Object.fromEntries(Object.entries(effective).filter(([key]) => !NOT_PICTURE.has(key)));
   return Object.keys(rest).length === 0 ? "" : canonicalJson(rest);
-}
-
-function schemaDefault(endpoint: EndpointSpec, property: string): number | undefined {
-  const input = resolveRef(endpoint.document, { $ref: "#/components/schemas/Input" });
-  const props = isObject(input) && isObject(input.properties) ? input.properties : {};
-  const prop = resolveRef(endpoint.document, props[property]);
-  return isObject(prop) && typeof prop.default === "number" ? prop.default : undefined;
 }
 
 function readSourceImage(value: string, context: PlanContext): { image: RawImage } | { issue: ValidationIssue } {

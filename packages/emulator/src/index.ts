@@ -5,8 +5,8 @@ export type { AuthScheme, LatencyProfileName, LatencySettings, ProviderName } fr
 export { FAULT_NAMES, ROUTES, parseFaultRule } from "./faults.js";
 export type { FaultName, FaultRule, RouteName } from "./faults.js";
 export { parseCliArgs, USAGE } from "./cli-args.js";
-export { defaultSpecsDir, loadSpecCatalog } from "./spec-catalog.js";
-export type { EndpointSpec } from "./spec-catalog.js";
+export { loadSpecCatalog } from "./spec-catalog.js";
+export type { EndpointSpec, EndpointSpecData } from "./spec-catalog.js";
 export { IMAGE_SIZE_PRESETS } from "./images.js";
 export type { ValidationIssue } from "./request-validation.js";
 export type { JobFailure, JobState, QueueLog } from "./queue-simulator.js";

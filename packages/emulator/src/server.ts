@@ -22,7 +22,7 @@ import { BodyTooLargeError, type JsonReply, headerValue, readBody, writeJson } f
 import { type Job, type JobFailure, type JobState, type QueueLog, QueueSimulator } from "./queue-simulator.js";
 import { canonicalJson, createRandom, randomUuid, sha256Hex } from "./random.js";
 import { SpecValidator, type ValidationIssue } from "./request-validation.js";
-import { type EndpointSpec, type JsonObject, type OperationId, loadSpecCatalog } from "./spec-catalog.js";
+import { type EndpointSpec, type EndpointSpecData, type JsonObject, type OperationId, loadSpecCatalog } from "./spec-catalog.js";
 import { streamStatus } from "./sse.js";
 import { type Jwks, type WebhookDeliveryBody, WebhookSigner, type WebhookDeliveryRecord, checkWebhookUrl, deliverWebhook } from "./webhooks.js";
 
@@ -37,8 +37,8 @@ export interface EmulatorOptions {
   readonly latency?: LatencyProfileName | string | LatencySettings;
   /** Seeds request ids, unseeded generations and fault rates. Default 0. */
   readonly seed?: number | string;
-  /** Directory of normalized specs. Default `<repo>/specs/normalized`. */
-  readonly specsDir?: string;
+  /** The endpoint specs to serve, as `@fluxkit/endpoints/specs` gives them. Default: every one it has. */
+  readonly specs?: readonly EndpointSpecData[];
   /** Jobs running at once. Default 2. */
   readonly concurrency?: number;
   /** Accept only this token (after `Bearer `/`Key `); any non-empty token when absent. */
@@ -63,6 +63,7 @@ export interface EmulatorEndpoint {
   readonly packageName: string;
   /** e.g. `/fal-ai/flux-lora/image-to-image` */
   readonly submitPath: string;
+  /** The normalized spec it was generated from, repo-relative, e.g. `specs/normalized/flux-lora.yaml`. */
   readonly specFile: string;
 }
 
@@ -161,7 +162,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const onError = options.onError ?? ((error: unknown) => console.error("fluxkit-emulator:", error));
   const seed = options.seed ?? 0;
 
-  const catalog = loadSpecCatalog(options.specsDir);
+  const catalog = loadSpecCatalog(options.specs);
   const served = options.allEndpoints === true ? catalog : catalog.filter((e) => e.providers.some((p) => p.provider === provider));
   if (served.length === 0) {
     throw new ConfigError("provider", `No spec lists provider ${provider} among its servers; pass allEndpoints (--all-endpoints) to serve them anyway.`);

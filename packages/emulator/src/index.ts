@@ -1,5 +1,8 @@
-export { createEmulator, FAL_QUEUE_ORIGIN } from "./server.js";
-export type { Emulator, EmulatorEndpoint, EmulatorOptions, EmulatorStats, JobSnapshot } from "./server.js";
+export { createEmulator } from "./server.js";
+export { FAL_QUEUE_ORIGIN } from "./queue-routes.js";
+export type { Emulator, EmulatorEndpoint, EmulatorOptions } from "./server.js";
+export type { EmulatorStats } from "./stats.js";
+export type { JobSnapshot } from "./job-snapshot.js";
 export { ConfigError, LATENCY_PROFILES, PROVIDERS, PROVIDER_AUTH, parseLatency } from "./config.js";
 export type { AuthScheme, LatencyProfileName, LatencySettings, ProviderName } from "./config.js";
 export { FAULT_NAMES, ROUTES, parseFaultRule } from "./faults.js";

@@ -47,7 +47,7 @@ export interface PlanContext {
 }
 
 export function planGeneration(endpoint: EndpointSpec, input: JsonObject, context: PlanContext): { plan: GenerationPlan } | { issues: ValidationIssue[] } {
-  const { features } = endpoint;
+  const features = endpoint.inputFeatures;
   let source: RawImage | undefined;
   if (features.imageUrl && typeof input.image_url === "string") {
     const read = readSourceImage(input.image_url, context);
@@ -104,7 +104,7 @@ const NOT_PICTURE = new Set(["prompt", "seed", "image_size", "image_url", "stren
 
 function pictureVariant(endpoint: EndpointSpec, input: JsonObject): string {
   // A field left out and the same field set to its default are one input.
-  const effective: JsonObject = { ...endpoint.features.defaults, ...input };
+  const effective: JsonObject = { ...endpoint.inputFeatures.defaults, ...input };
   const rest = Object.fromEntries(Object.entries(effective).filter(([key]) => !NOT_PICTURE.has(key)));
   return Object.keys(rest).length === 0 ? "" : canonicalJson(rest);
 }

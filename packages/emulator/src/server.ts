@@ -188,7 +188,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     port: address.port,
     provider,
     auth,
-    endpoints: served.map((e) => ({ id: e.id, app: e.app, packageName: e.packageName, submitPath: e.submit.path, specFile: e.file })),
+    endpoints: served.map((e) => ({ id: e.id, app: e.app, packageName: e.packageName, submitPath: e.submit.path, specFile: e.specFile })),
     jwksUrl: `${origin}/.well-known/jwks.json`,
     close() {
       closed ??= (async () => {

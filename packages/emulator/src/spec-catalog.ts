@@ -21,20 +21,15 @@ export interface ProviderServer {
   readonly url: string;
 }
 
-export interface EndpointSpec {
-  /** e.g. `fal-ai/flux-lora/image-to-image` */
-  readonly id: string;
-  /** Owner/app the follow-up routes live under, e.g. `fal-ai/flux-lora`. */
-  readonly app: string;
-  readonly packageName: string;
-  /** The normalized spec it comes from, repo-relative. */
-  readonly file: string;
-  /** The spec's component schemas, as an OpenAPI document: `#/components/schemas/<name>` resolves in it. */
+/**
+ * An endpoint as the emulator serves it: its spec data, with the submit operation picked out,
+ * the servers of the providers it can play, and the schemas as an OpenAPI document, in which
+ * `#/components/schemas/<name>` resolves.
+ */
+export interface EndpointSpec extends EndpointSpecData {
   readonly document: JsonObject;
   readonly providers: readonly ProviderServer[];
-  readonly operations: readonly OperationSpec[];
   readonly submit: OperationSpec;
-  readonly features: InputFeatures;
 }
 
 /** The endpoints of `specs` (default: every one `@fluxkit/endpoints` has), checked to be servable together. */
@@ -55,15 +50,5 @@ function toEndpointSpec(data: EndpointSpecData): EndpointSpec {
     throw new ConfigError("specs", `${data.id} (${data.specFile}) has no operation with operationId submit: fix the spec and run pnpm generate.`);
   }
   const providers = data.servers.filter((s): s is ProviderServer => (PROVIDERS as readonly string[]).includes(s.provider));
-  return {
-    id: data.id,
-    app: data.app,
-    packageName: data.packageName,
-    file: data.specFile,
-    document: { components: { schemas: data.schemas } },
-    providers,
-    operations: data.operations,
-    submit,
-    features: data.inputFeatures,
-  };
+  return { ...data, document: { components: { schemas: data.schemas } }, providers, submit };
 }

@@ -11,7 +11,7 @@ describe("spec catalog", () => {
   it("has every normalized spec, with the submit route, app and providers its package has", () => {
     const files = readdirSync(NORMALIZED).filter((f) => f.endsWith(".yaml"));
     const catalog = loadSpecCatalog();
-    expect(catalog.map((e) => e.file).sort()).toEqual(files.map((f) => `specs/normalized/${f}`));
+    expect(catalog.map((e) => e.specFile).sort()).toEqual(files.map((f) => `specs/normalized/${f}`));
     const byId = Object.fromEntries(catalog.map((e) => [e.id, e]));
     expect(byId["fal-ai/flux-lora"]?.submit.path).toBe("/fal-ai/flux-lora");
     expect(byId["fal-ai/flux-lora/image-to-image"]?.app).toBe("fal-ai/flux-lora");

@@ -3,7 +3,7 @@
  * by endpoint id and by slug. The CLI and the contract suites depend on it alone, so an
  * endpoint that a new vendor document adds reaches them with no hand-written change.
  */
-import { ENDPOINT_SPEC_TYPES, endpointSpecData } from "./endpoint-spec-data.js";
+import { endpointSpecData } from "./endpoint-spec-data.js";
 import { GENERATED_BY, publishablePackageJson, SCAFFOLD_TSCONFIG, SCAFFOLD_TSCONFIG_BUILD, type GeneratedFile } from "./endpoint-package.js";
 import type { JsonObject } from "../json.js";
 import type { NormalizedEndpoint } from "../normalize/normalize.js";
@@ -41,9 +41,14 @@ export function findEndpointPackage(name: string): EndpointPackage | undefined {
 /** `@fluxkit/endpoints/specs`: each endpoint's queue API as data, apart from the packages so it loads none of them. */
 function specsModule(endpoints: readonly NormalizedEndpoint[]): string {
   const sorted = [...endpoints].sort((a, b) => a.names.id.localeCompare(b.names.id));
-  return `${HEADER}${ENDPOINT_SPEC_TYPES}
+  // One line per endpoint: data to read through the types, not to review (the normalized spec is that).
+  return `${HEADER}import type { EndpointSpecData } from "../endpoint-spec.js";
+export type * from "../endpoint-spec.js";
+
 /** What each normalized spec says about its endpoint's queue API, by endpoint id. */
-export const endpointSpecs: readonly EndpointSpecData[] = ${JSON.stringify(sorted.map(endpointSpecData), null, 2)};
+export const endpointSpecs: readonly EndpointSpecData[] = [
+${sorted.map((e) => `  ${JSON.stringify(endpointSpecData(e))},`).join("\n")}
+];
 `;
 }
 

@@ -1,6 +1,6 @@
 /**
  * From a normalized spec to the data @fluxkit/endpoints ships about its queue API
- * (`@fluxkit/endpoints/specs`, EndpointSpecData below): servers, queue operations with their
+ * (`@fluxkit/endpoints/specs`, typed by packages/endpoints/src/endpoint-spec.ts): servers, queue operations with their
  * resolved parameters, component schemas and Input features. The emulator serves from it, so a
  * new spec is served after `pnpm generate` with no emulator code and no YAML read at run time.
  */
@@ -13,69 +13,6 @@ const PARAMETER_LOCATIONS = new Set(["query", "header", "path", "cookie"]);
 
 /** fal's ImageSize gives each side a default of 512 (@fal-ai/client's ImageSize: width?/height?, `Default value: 512`). */
 const SIDE_DEFAULT = 512;
-
-/** The types of the generated module: what `endpointSpecData` returns, as the catalog's consumers see it. */
-export const ENDPOINT_SPEC_TYPES = `/** A JSON Schema (OpenAPI 3.1 dialect) as a plain object. */
-export type JsonSchema = { readonly [keyword: string]: unknown };
-
-/** The operations of fal's queue protocol, by the operationId the normalized specs give them. */
-export type QueueOperationId = "submit" | "getStatus" | "streamStatus" | "getResult" | "cancel";
-
-export interface SpecParameter {
-  readonly name: string;
-  readonly in: "query" | "header" | "path" | "cookie";
-  readonly required: boolean;
-  /** The parameter's schema; it holds no \`$ref\`, so it compiles on its own. */
-  readonly schema: JsonSchema;
-}
-
-export interface SpecOperation {
-  readonly operationId: QueueOperationId;
-  /** Upper case, e.g. \`POST\`. */
-  readonly method: string;
-  /** The OpenAPI path template, e.g. \`/fal-ai/flux-lora/requests/{request_id}\`. */
-  readonly path: string;
-  /** Its parameters, references to components.parameters resolved (the queue's come from specs/queue.yaml). */
-  readonly parameters: readonly SpecParameter[];
-}
-
-export interface SpecServer {
-  /** A provider of specs/providers.yaml, e.g. \`fal\`. */
-  readonly provider: string;
-  readonly auth: "bearer" | "key";
-  readonly url: string;
-}
-
-/** What the Input schema offers, which decides how results are made. */
-export interface InputFeatures {
-  readonly imageSize: boolean;
-  /** The spec's default for image_size (a preset or an explicit size), if it states one. */
-  readonly imageSizeDefault?: unknown;
-  /** What an explicit size's missing side defaults to (fal's ImageSize: 512 each). */
-  readonly imageSizeSides: { readonly width: number; readonly height: number };
-  readonly imageUrl: boolean;
-  readonly outputFormatDefault: string;
-  readonly numImagesDefault: number;
-  /** The defaults the Input's own properties state, by property name. */
-  readonly defaults: { readonly [property: string]: unknown };
-}
-
-/** What one endpoint's normalized spec says about its queue API. */
-export interface EndpointSpecData {
-  /** e.g. \`fal-ai/flux-lora/image-to-image\` */
-  readonly id: string;
-  /** Owner/app the follow-up routes live under, e.g. \`fal-ai/flux-lora\`. */
-  readonly app: string;
-  readonly packageName: string;
-  /** The normalized spec it was generated from, repo-relative, e.g. \`specs/normalized/flux-lora.yaml\`. */
-  readonly specFile: string;
-  readonly servers: readonly SpecServer[];
-  readonly operations: readonly SpecOperation[];
-  /** \`components.schemas\` of the spec; their references point at \`#/components/schemas/<name>\`. */
-  readonly schemas: { readonly [name: string]: JsonSchema };
-  readonly inputFeatures: InputFeatures;
-}
-`;
 
 export function endpointSpecData(e: NormalizedEndpoint): JsonObject {
   const fail = (what: string): never => {

@@ -6,24 +6,18 @@
 import { execFileSync } from "node:child_process";
 import { copyFile, mkdir, readdir, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { ChangeKind, SpecChange } from "../src/release/classify.js";
 import { type EndpointRegeneration, formatRegenerationReport } from "../src/release/changesets.js";
 import { importSource } from "../src/normalize/import-source.js";
 import { staleOutputs, writeOutputs } from "../src/generate/outputs.js";
 import { planRegeneration } from "../src/generate/regenerate.js";
-import { listFiles, REPO, replaceSource, scratchRepo } from "./helpers.js";
-
-const scratch: string[] = [];
-afterEach(async () => {
-  await Promise.all(scratch.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
+import { listFiles, REPO, replaceSource, testRepo } from "./helpers.js";
 
 /** A scratch repo with its packages generated, as the real tree has them. */
 async function generatedRepo(): Promise<string> {
-  const root = await scratchRepo();
-  scratch.push(root);
+  const root = await testRepo();
   await generate(root);
   expect(await changesets(root)).toEqual([]);
   return root;

@@ -17,7 +17,7 @@
  *   `jobMayExist`).
  */
 import { isDeepStrictEqual } from "node:util";
-import { createEmulator, type FaultRule, type ProviderName } from "@fluxkit/emulator";
+import { createEmulator, type FaultRule, type ProviderName, parseFaultRule } from "@fluxkit/emulator";
 import { createWebhookVerifier, FluxkitError, type JobResult } from "@fluxkit/queue";
 import { runPool } from "./job-pool.js";
 import { type FluxEndpoint, type FluxOutput, jobInput, loadEndpointDefinition, providerModes, queueClientFor, until } from "./lifecycle-harness.js";
@@ -25,43 +25,20 @@ import { loadEndpoints } from "./spec-catalog.js";
 import { startWebhookReceiver } from "./webhook-receiver.js";
 
 /**
- * Seeded rates. Failing faults add up to a quarter or more of the requests of each route; a
+ * Seeded rates, in the emulator's `--fault` form (`route:name[=param]@rate`; the param is
+ * Retry-After seconds for 429/503, the delay in ms for slow). Failing faults add up to a quarter or more of the requests of each route; a
  * job meets several. Not injected on the result route: a non-retryable 500, which is how fal
  * reports a job that failed (a client must believe it), and 504-user likewise.
  */
 export const SOAK_FAULTS: readonly FaultRule[] = [
-  { fault: "429", route: "submit", rate: 0.07, retryAfterSeconds: 0 },
-  { fault: "503", route: "submit", rate: 0.06, retryAfterSeconds: 0 },
-  { fault: "502", route: "submit", rate: 0.03 },
-  { fault: "500", route: "submit", rate: 0.02 },
-  { fault: "drop", route: "submit", rate: 0.03 },
-  { fault: "lost-response", route: "submit", rate: 0.02 },
-  { fault: "malformed-json", route: "submit", rate: 0.02 },
-  { fault: "job-error-422", route: "submit", rate: 0.02 },
-  { fault: "job-error-500", route: "submit", rate: 0.02 },
-  { fault: "result-422", route: "submit", rate: 0.02 },
-  { fault: "429", route: "status", rate: 0.04, retryAfterSeconds: 0 },
-  { fault: "503", route: "status", rate: 0.06, retryAfterSeconds: 0 },
-  { fault: "502", route: "status", rate: 0.06 },
-  { fault: "504", route: "status", rate: 0.04 },
-  { fault: "500", route: "status", rate: 0.04 },
-  { fault: "drop", route: "status", rate: 0.02 },
-  { fault: "lost-response", route: "status", rate: 0.01 },
-  { fault: "malformed-json", route: "status", rate: 0.02 },
-  { fault: "slow", route: "status", rate: 0.02, delayMs: 15 },
-  { fault: "broken-stream", route: "stream", rate: 0.12 },
-  { fault: "502", route: "stream", rate: 0.05 },
-  { fault: "500", route: "stream", rate: 0.03 },
-  { fault: "drop", route: "stream", rate: 0.05 },
-  { fault: "429", route: "result", rate: 0.03, retryAfterSeconds: 0 },
-  { fault: "502", route: "result", rate: 0.06 },
-  { fault: "503", route: "result", rate: 0.06, retryAfterSeconds: 0 },
-  { fault: "504", route: "result", rate: 0.04 },
-  { fault: "drop", route: "result", rate: 0.03 },
-  { fault: "lost-response", route: "result", rate: 0.03 },
-  { fault: "malformed-json", route: "result", rate: 0.02 },
-  { fault: "slow", route: "result", rate: 0.02, delayMs: 15 },
-];
+  "submit:429=0@0.07 submit:503=0@0.06 submit:502@0.03 submit:500@0.02 submit:drop@0.03 submit:lost-response@0.02 submit:malformed-json@0.02",
+  "submit:job-error-422@0.02 submit:job-error-500@0.02 submit:result-422@0.02",
+  "status:429=0@0.04 status:503=0@0.06 status:502@0.06 status:504@0.04 status:500@0.04 status:drop@0.02 status:lost-response@0.01",
+  "status:malformed-json@0.02 status:slow=15@0.02",
+  "stream:broken-stream@0.12 stream:502@0.05 stream:500@0.03 stream:drop@0.05",
+  "result:429=0@0.03 result:502@0.06 result:503=0@0.06 result:504@0.04 result:drop@0.03 result:lost-response@0.03 result:malformed-json@0.02",
+  "result:slow=15@0.02",
+].flatMap((line) => line.split(" ").map((rule) => parseFaultRule(rule, "SOAK_FAULTS")));
 
 /** Faults that slow a request down without failing it. */
 const HARMLESS = new Set(["slow", "job-error-422", "job-error-500", "result-422"]);

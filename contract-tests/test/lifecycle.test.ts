@@ -71,6 +71,22 @@ const once = (fault: FaultRule["fault"], route: FaultRule["route"], extra: Parti
   ...extra,
 });
 
+/** Passing failures of a status poll or a result fetch (fault, how a title says it, its parameter). */
+const PASSING: readonly (readonly [FaultRule["fault"], string, Partial<FaultRule>?])[] = [
+  ["429", "429 once", { retryAfterSeconds: 0 }],
+  ["502", "502 once"],
+  ["503", "503 once", { retryAfterSeconds: 0 }],
+  ["504", "504 once"],
+  ["drop", "dropped once"],
+  ["lost-response", "answer lost once"],
+  ["slow", "slow", { delayMs: 20 }],
+  ["malformed-json", "malformed JSON once"],
+];
+
+/** Each passing failure met once on this route: retried to a result. */
+const passingOnce = (route: "status" | "result"): FaultCase[] =>
+  PASSING.map(([fault, what, extra]) => ({ title: `${route} ${what} → a result`, rule: once(fault, route, extra), outcome: "result" }));
+
 const FAULTS: readonly FaultCase[] = [
   // Submit: retried only when the job certainly was not created (a refusal inviting a retry).
   {
@@ -125,16 +141,9 @@ const FAULTS: readonly FaultCase[] = [
   { title: "result-422 (header) → JobFailedError", header: "result-422", outcome: JobFailedError, jobsCreated: 1, submitRequests: 1 },
   // Status polls: a failed poll is not a failed job. While the job's deadline allows, any
   // passing failure (429, 5xx, reset, garbled body) slows polling down and is polled again.
-  { title: "status 429 once → a result", rule: once("429", "status", { retryAfterSeconds: 0 }), outcome: "result" },
-  { title: "status 502 once → a result", rule: once("502", "status"), outcome: "result" },
-  { title: "status 503 once → a result", rule: once("503", "status", { retryAfterSeconds: 0 }), outcome: "result" },
-  { title: "status 504 once → a result", rule: once("504", "status"), outcome: "result" },
-  { title: "status dropped once → a result", rule: once("drop", "status"), outcome: "result" },
-  { title: "status answer lost once → a result", rule: once("lost-response", "status"), outcome: "result" },
-  { title: "status slow → a result", rule: once("slow", "status", { delayMs: 20 }), outcome: "result" },
+  ...passingOnce("status"),
   { title: "status 500 once → a result (the poll failed, not the job)", rule: once("500", "status"), outcome: "result" },
   { title: "status 504-user → TimeoutError", rule: once("504-user", "status"), outcome: TimeoutError },
-  { title: "status malformed JSON once → a result", rule: once("malformed-json", "status"), outcome: "result" },
   {
     title: "status 503 every time → TimeoutError when the job's deadline passes",
     rule: { fault: "503", route: "status", retryAfterSeconds: 0 },
@@ -142,16 +151,9 @@ const FAULTS: readonly FaultCase[] = [
     outcome: TimeoutError,
   },
   // Result fetch.
-  { title: "result 429 once → a result", rule: once("429", "result", { retryAfterSeconds: 0 }), outcome: "result" },
-  { title: "result 502 once → a result", rule: once("502", "result"), outcome: "result" },
-  { title: "result 503 once → a result", rule: once("503", "result", { retryAfterSeconds: 0 }), outcome: "result" },
-  { title: "result 504 once → a result", rule: once("504", "result"), outcome: "result" },
-  { title: "result dropped once → a result", rule: once("drop", "result"), outcome: "result" },
-  { title: "result answer lost once → a result", rule: once("lost-response", "result"), outcome: "result" },
-  { title: "result slow → a result", rule: once("slow", "result", { delayMs: 20 }), outcome: "result" },
+  ...passingOnce("result"),
   { title: "result 500 after COMPLETED → JobFailedError", rule: once("500", "result"), outcome: JobFailedError },
   { title: "result 504-user → TimeoutError", rule: once("504-user", "result"), outcome: TimeoutError },
-  { title: "result malformed JSON once → a result", rule: once("malformed-json", "result"), outcome: "result" },
   // Status stream: a broken or failing stream falls back to polling.
   { title: "stream broken → falls back to polling, a result", rule: once("broken-stream", "stream"), mode: "streaming", outcome: "result" },
   { title: "stream 502 once → a result", rule: once("502", "stream"), mode: "streaming", outcome: "result" },

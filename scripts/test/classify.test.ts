@@ -27,6 +27,11 @@ function classify(edit: (doc: JsonObject) => void) {
 }
 const schemas = (doc: JsonObject) => (doc.components as JsonObject).schemas as JsonObject;
 const props = (doc: JsonObject, name: string) => (schemas(doc)[name] as JsonObject).properties as JsonObject;
+/** An edit: schema `name`'s property `field` set to `value`, or removed when `value` is undefined. */
+const setProp = (name: string, field: string, value: JsonObject | undefined) => (doc: JsonObject) => {
+  if (value === undefined) delete props(doc, name)[field];
+  else props(doc, name)[field] = value;
+};
 
 describe("classifyEndpoint", () => {
   it("identical specs: no changes; new and removed endpoints", () => {
@@ -37,11 +42,9 @@ describe("classifyEndpoint", () => {
 
   it("numeric bounds are judged by the values they accept, whichever keyword states them", () => {
     // For an integer, exclusiveMinimum 0 is minimum 1: nothing a user sends changes.
-    expect(
-      classify((d) => {
-        props(d, "Input").steps = { type: "integer", exclusiveMinimum: 0, maximum: 50 };
-      }),
-    ).toEqual([["patch", "constraint-changed", "Input.steps"]]);
+    expect(classify(setProp("Input", "steps", { type: "integer", exclusiveMinimum: 0, maximum: 50 }))).toEqual([
+      ["patch", "constraint-changed", "Input.steps"],
+    ]);
     // For a number it lets 0.5 through: wider.
     const number = (lower: JsonObject) => {
       const before = base();
@@ -53,29 +56,13 @@ describe("classifyEndpoint", () => {
     expect(number({ exclusiveMinimum: 0 })).toEqual([["minor", "range-widened"]]);
     expect(number({ exclusiveMinimum: 1 })).toEqual([["major", "range-narrowed"]]);
     expect(number({ minimum: 1 })).toEqual([]);
-    expect(
-      classify((d) => {
-        props(d, "Input").steps = { type: "integer", minimum: 2, maximum: 50 };
-      }),
-    ).toEqual([["major", "range-narrowed", "Input.steps"]]);
+    expect(classify(setProp("Input", "steps", { type: "integer", minimum: 2, maximum: 50 }))).toEqual([["major", "range-narrowed", "Input.steps"]]);
   });
 
   it("Output, through a $ref: new field minor, removed field major, changed type major", () => {
-    expect(
-      classify((d) => {
-        props(d, "Image").content_type = { type: "string" };
-      }),
-    ).toEqual([["minor", "field-added", "Output.images[].content_type"]]);
-    expect(
-      classify((d) => {
-        delete props(d, "Output").seed;
-      }),
-    ).toEqual([["major", "field-removed", "Output.seed"]]);
-    expect(
-      classify((d) => {
-        props(d, "Image").width = { type: "string" };
-      }),
-    ).toEqual([["major", "type-changed", "Output.images[].width"]]);
+    expect(classify(setProp("Image", "content_type", { type: "string" }))).toEqual([["minor", "field-added", "Output.images[].content_type"]]);
+    expect(classify(setProp("Output", "seed", undefined))).toEqual([["major", "field-removed", "Output.seed"]]);
+    expect(classify(setProp("Image", "width", { type: "string" }))).toEqual([["major", "type-changed", "Output.images[].width"]]);
     expect(
       classify((d) => {
         (schemas(d).Output as JsonObject).required = [];
@@ -85,35 +72,19 @@ describe("classifyEndpoint", () => {
 
   it("what does not change the TypeScript types or the validator: no bump", () => {
     // integer and number are both `number`; outputs are not validated.
-    expect(
-      classify((d) => {
-        props(d, "Output").seed = { type: "number" };
-      }),
-    ).toEqual([["none", "type-changed", "Output.seed"]]);
+    expect(classify(setProp("Output", "seed", { type: "number" }))).toEqual([["none", "type-changed", "Output.seed"]]);
     expect(
       classify((d) => {
         (d.info as JsonObject)["x-fluxkit-sources"] = [{ file: "a", sha256: "b" }];
       }),
     ).toEqual([["none", "provenance-changed", "info.x-fluxkit-sources"]]);
     // An output range is documentation only.
-    expect(
-      classify((d) => {
-        props(d, "Image").width = { type: "integer", minimum: 1 };
-      }),
-    ).toEqual([["patch", "range-narrowed", "Output.images[].width"]]);
+    expect(classify(setProp("Image", "width", { type: "integer", minimum: 1 }))).toEqual([["patch", "range-narrowed", "Output.images[].width"]]);
   });
 
   it("Input types: widening minor (integer → number), narrowing major (number → integer, nullable dropped)", () => {
-    expect(
-      classify((d) => {
-        props(d, "Input").steps = { type: "number", minimum: 1, maximum: 50 };
-      }),
-    ).toEqual([["minor", "type-widened", "Input.steps"]]);
-    expect(
-      classify((d) => {
-        props(d, "Input").prompt = { type: ["string", "null"] };
-      }),
-    ).toEqual([["minor", "type-widened", "Input.prompt"]]);
+    expect(classify(setProp("Input", "steps", { type: "number", minimum: 1, maximum: 50 }))).toEqual([["minor", "type-widened", "Input.steps"]]);
+    expect(classify(setProp("Input", "prompt", { type: ["string", "null"] }))).toEqual([["minor", "type-widened", "Input.prompt"]]);
     const before = base();
     props(before, "Input").prompt = { type: ["string", "null"] };
     expect(classifyEndpoint("fal-ai/x", before, base()).map((c) => [c.bump, c.kind, c.path])).toEqual([["major", "type-narrowed", "Input.prompt"]]);

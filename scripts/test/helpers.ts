@@ -1,7 +1,8 @@
-import { cp, mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sha256 } from "../src/normalize/sources.js";
+import { onTestFinished } from "vitest";
 
 export const REPO = new URL("../..", import.meta.url).pathname;
 
@@ -9,6 +10,13 @@ export const REPO = new URL("../..", import.meta.url).pathname;
 export async function scratchRepo(): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), "fluxkit-pipeline-"));
   await cp(join(REPO, "specs"), join(root, "specs"), { recursive: true });
+  return root;
+}
+
+/** A scratch repo (as scratchRepo) removed when the running test finishes: call it inside a test. */
+export async function testRepo(): Promise<string> {
+  const root = await scratchRepo();
+  onTestFinished(() => rm(root, { recursive: true, force: true }));
   return root;
 }
 

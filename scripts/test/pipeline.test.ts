@@ -1,22 +1,12 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { validate } from "@readme/openapi-parser";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { JsonObject } from "../src/json.js";
 import { normalize } from "../src/normalize/normalize.js";
 import { planOutputs, staleOutputs, writeOutputs } from "../src/generate/outputs.js";
-import { listFiles, REPO, replaceSource, scratchRepo } from "./helpers.js";
-
-const scratch: string[] = [];
-async function repo(): Promise<string> {
-  const root = await scratchRepo();
-  scratch.push(root);
-  return root;
-}
-afterEach(async () => {
-  await Promise.all(scratch.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
+import { listFiles, REPO, replaceSource, scratchRepo, testRepo } from "./helpers.js";
 
 describe("normalize (the real specs)", () => {
   it("is deterministic: two runs give identical bytes", async () => {
@@ -67,33 +57,33 @@ describe("pipeline failures write nothing", () => {
   }
 
   it("a vendor doc that cannot be repaired: file:line and the parser's message", async () => {
-    const root = await repo();
+    const root = await testRepo();
     const original = await readFile(join(root, "specs/sources/chainhub/flux-lora.apifox.md"), "utf8");
     await replaceSource(root, "chainhub", "flux-lora.apifox.md", original.replace("  title: ''", "  title: [unclosed"));
     await expectFailsCleanly(root, /specs\/sources\/chainhub\/flux-lora\.apifox\.md:\d+: YAML does not parse/);
   });
 
   it("a source whose bytes changed without new provenance", async () => {
-    const root = await repo();
+    const root = await testRepo();
     await writeFile(join(root, "specs/sources/chainhub/flux-lora.apifox.md"), "tampered");
     await expectFailsCleanly(root, /sha256 is [0-9a-f]+, provenance records/);
   });
 
   it("a source nobody recorded", async () => {
-    const root = await repo();
+    const root = await testRepo();
     await writeFile(join(root, "specs/sources/kkiai/stray.yaml"), "openapi: 3.0.1\n");
     await expectFailsCleanly(root, /stray\.yaml: not listed in/);
   });
 
   it("an overlay action that matches nothing", async () => {
-    const root = await repo();
+    const root = await testRepo();
     const file = join(root, "specs/overlays/flux-lora.overlay.yaml");
     await writeFile(file, (await readFile(file, "utf8")).replace("Input.properties.image_size.enum", "Input.properties.image_sizes.enum"));
     await expectFailsCleanly(root, /flux-lora\.overlay\.yaml: actions\[0\] .* matches nothing/);
   });
 
   it("an overlay for an endpoint no source describes", async () => {
-    const root = await repo();
+    const root = await testRepo();
     await writeFile(
       join(root, "specs/overlays/flux-pro.overlay.yaml"),
       "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n  - {target: $.info, description: d, x-source: s, update: {x: 1}}\n",
@@ -102,7 +92,7 @@ describe("pipeline failures write nothing", () => {
   });
 
   it("two sources that disagree, with no overlay deciding", async () => {
-    const root = await repo();
+    const root = await testRepo();
     const yaml = (steps: string) =>
       `openapi: 3.0.1\ninfo: {title: '', version: 1.0.0}\nservers: [{url: 'https://api.chainhub.tech'}]\npaths:\n  /fal-ai/flux-lora:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema:\n              type: object\n              required: [prompt]\n              properties:\n                prompt: {type: string}\n                num_inference_steps: {type: integer, maximum: ${steps}}\n      responses: {'200': {description: ''}}\n`;
     await replaceSource(root, "kkiai", "flux-lora.yaml", yaml("12"), "yaml");
@@ -115,7 +105,7 @@ describe("pipeline failures write nothing", () => {
 
 describe("writing and checking", () => {
   it("writes only what changed, and check notices hand edits to generated files", async () => {
-    const root = await repo();
+    const root = await testRepo();
     const first = await planOutputs(root);
     const written = await writeOutputs(root, first.outputs);
     // The scratch copy already holds the committed normalized specs, so only packages are new.
@@ -127,7 +117,7 @@ describe("writing and checking", () => {
   });
 
   it("keeps hand-added package.json fields and the changesets-owned version", async () => {
-    const root = await repo();
+    const root = await testRepo();
     await writeOutputs(root, (await planOutputs(root)).outputs);
     const pkgPath = join(root, "packages/flux-lora/package.json");
     const pkg = JSON.parse(await readFile(pkgPath, "utf8"));

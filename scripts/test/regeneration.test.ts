@@ -6,24 +6,18 @@
 import { execFileSync } from "node:child_process";
 import { copyFile, mkdir, readdir, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { ChangeKind, SpecChange } from "../src/release/classify.js";
 import { type EndpointRegeneration, formatRegenerationReport } from "../src/release/changesets.js";
 import { importSource } from "../src/normalize/import-source.js";
 import { staleOutputs, writeOutputs } from "../src/generate/outputs.js";
 import { planRegeneration } from "../src/generate/regenerate.js";
-import { listFiles, REPO, replaceSource, scratchRepo } from "./helpers.js";
-
-const scratch: string[] = [];
-afterEach(async () => {
-  await Promise.all(scratch.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
+import { listFiles, REPO, replaceSource, testRepo } from "./helpers.js";
 
 /** A scratch repo with its packages generated, as the real tree has them. */
 async function generatedRepo(): Promise<string> {
-  const root = await scratchRepo();
-  scratch.push(root);
+  const root = await testRepo();
   await generate(root);
   expect(await changesets(root)).toEqual([]);
   return root;
@@ -84,6 +78,12 @@ const withNegativePrompt = (d: string) =>
 
 const pick = (changes: SpecChange[]) => changes.filter((c) => c.bump !== "none").map((c) => [c.bump, c.kind, c.path]);
 const has = (changes: SpecChange[], bump: string, kind: ChangeKind, path: string) => expect(pick(changes)).toContainEqual([bump, kind, path]);
+/** The endpoint's bump, one change among those behind it, and the changeset line that states it. */
+function expectBump(changed: { lora: EndpointRegeneration; changeset: string | null }, bump: string, kind: ChangeKind, path: string, line: string): void {
+  expect(changed.lora.bump).toBe(bump);
+  has(changed.lora.changes, bump, kind, path);
+  expect(changed.changeset).toContain(line);
+}
 
 describe("regeneration scenarios (flux-lora from chainhub)", () => {
   it("add an optional input field: minor", async () => {
@@ -140,21 +140,27 @@ describe("regeneration scenarios (flux-lora from chainhub)", () => {
 
   it("add an enum value: minor; remove one: major", async () => {
     const added = await changeLora((d) => d.replace("Supported output image formats: jpeg, png", "Supported output image formats: jpeg, png, webp"));
-    expect(added.lora.bump).toBe("minor");
-    has(added.lora.changes, "minor", "enum-value-added", "Input.output_format");
-    expect(added.changeset).toContain('- minor: `Input.output_format`: value "webp" added');
+    expectBump(added, "minor", "enum-value-added", "Input.output_format", '- minor: `Input.output_format`: value "webp" added');
 
     const removed = await changeLora((d) => d.replace("Supported output image formats: jpeg, png", "Supported output image formats: jpeg"));
-    expect(removed.lora.bump).toBe("major");
-    has(removed.lora.changes, "major", "enum-value-removed", "Input.output_format");
-    expect(removed.changeset).toContain('- major: `Input.output_format`: value "png" removed; inputs using it are rejected');
+    expectBump(
+      removed,
+      "major",
+      "enum-value-removed",
+      "Input.output_format",
+      '- major: `Input.output_format`: value "png" removed; inputs using it are rejected',
+    );
   });
 
   it("narrow a range: major; widen it: minor", async () => {
     const narrowed = await changeLora((d) => d.replace("Range value: 1-50", "Range value: 1-30"));
-    expect(narrowed.lora.bump).toBe("major");
-    has(narrowed.lora.changes, "major", "range-narrowed", "Input.num_inference_steps");
-    expect(narrowed.changeset).toContain("- major: `Input.num_inference_steps`: maximum 50 → 30: inputs that were valid are now rejected");
+    expectBump(
+      narrowed,
+      "major",
+      "range-narrowed",
+      "Input.num_inference_steps",
+      "- major: `Input.num_inference_steps`: maximum 50 → 30: inputs that were valid are now rejected",
+    );
 
     const widened = await changeLora((d) => d.replace("Range value: 1-50", "Range value: 1-100"));
     expect(widened.lora.bump).toBe("minor");

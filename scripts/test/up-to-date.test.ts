@@ -1,20 +1,14 @@
-import { readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { readFile, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runPipeline } from "../src/generate/run-pipeline.js";
-import { replaceSource, scratchRepo } from "./helpers.js";
+import { replaceSource, testRepo } from "./helpers.js";
 
-const roots: string[] = [];
 async function generated(): Promise<string> {
-  const root = await scratchRepo();
-  roots.push(root);
+  const root = await testRepo();
   expect((await runPipeline(root, "generate")).upToDate).toBe(false);
   return root;
 }
-afterEach(async () => {
-  await Promise.all(roots.splice(0).map((r) => rm(r, { recursive: true, force: true })));
-});
-
 describe("generate skips a run when nothing changed", () => {
   it("a second run with the same inputs and outputs does nothing", async () => {
     const root = await generated();

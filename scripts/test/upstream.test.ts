@@ -5,7 +5,7 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { parse } from "yaml";
 import type { JsonObject } from "../src/json.js";
 import { type Difference, applyDeviations, compareFacts, formatTable } from "../src/upstream/compare.js";
@@ -13,18 +13,7 @@ import { flatten } from "../src/upstream/facts.js";
 import { FAL_OPENAPI_LIMITS } from "../src/upstream/fal-openapi.js";
 import { installedTypeMap, readTypeMap, TYPE_MAP_LIMITS, typeMapDocument } from "../src/upstream/fal-type-map.js";
 import { formatUpstreamReport, runUpstreamCheck } from "../src/upstream/check.js";
-import { REPO, scratchRepo } from "./helpers.js";
-
-const scratch: string[] = [];
-afterEach(async () => {
-  await Promise.all(scratch.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-async function repo(): Promise<string> {
-  const root = await scratchRepo();
-  scratch.push(root);
-  return root;
-}
+import { REPO, testRepo } from "./helpers.js";
 
 /** A copy of the installed type map with `edit` applied, as another version would be. */
 async function editedTypeMap(edit: (text: string) => string, version: string): Promise<{ file: string; version: string }> {
@@ -33,7 +22,7 @@ async function editedTypeMap(edit: (text: string) => string, version: string): P
   const text = edit(original);
   expect(text, "the edit must change the type map").not.toBe(original);
   const dir = await mkdtemp(join(tmpdir(), "fluxkit-typemap-"));
-  scratch.push(dir);
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, "endpoints.d.ts");
   await writeFile(file, text);
   return { file, version };
@@ -93,7 +82,7 @@ describe("the real specs against @fal-ai/client's type map", () => {
 
 describe("a field on one side only fails the check", () => {
   it("present upstream, missing from ours", async () => {
-    const root = await repo();
+    const root = await testRepo();
     const typeMap = await editedTypeMap(
       (t) =>
         t.replace(
@@ -109,7 +98,7 @@ describe("a field on one side only fails the check", () => {
   });
 
   it("present in ours, missing upstream (a nested field too)", async () => {
-    const root = await repo();
+    const root = await testRepo();
     const typeMap = await editedTypeMap(
       (t) => t.replace("    /**\n     * If set to true, the embedding will be forced to be used.\n     */\n    force?: boolean;\n", ""),
       "1.10.1",
@@ -147,7 +136,7 @@ describe("mutation: removing one fact from a real overlay fails the check, namin
       ["Output.images[].file_size", "presence"],
     ],
   ])("%s: %j", async (overlay, from, to, [field, fact]) => {
-    const root = await repo();
+    const root = await testRepo();
     await editOverlay(root, overlay, from, to);
     const report = await runUpstreamCheck(root);
     expect(report.ok).toBe(false);
@@ -158,7 +147,7 @@ describe("mutation: removing one fact from a real overlay fails the check, namin
   });
 
   it("taking the deviation declaration away makes seed's null an undeclared difference", async () => {
-    const root = await repo();
+    const root = await testRepo();
     const overlay = join(root, "specs/overlays/flux-input.overlay.yaml");
     const doc = parse(await readFile(overlay, "utf8")) as JsonObject;
     const actions = doc.actions as JsonObject[];
@@ -173,7 +162,7 @@ describe("mutation: removing one fact from a real overlay fails the check, namin
   });
 
   it("a declaration on an action that agrees with upstream is stale", async () => {
-    const root = await repo();
+    const root = await testRepo();
     await editOverlay(
       root,
       "flux-lora-image-to-image.overlay.yaml",
@@ -191,7 +180,7 @@ describe("mutation: removing one fact from a real overlay fails the check, namin
 
 describe("when the pinned version changes", () => {
   it("the report names exactly the facts that moved, and --update records them", async () => {
-    const root = await repo();
+    const root = await testRepo();
     const typeMap = await editedTypeMap(
       (t) =>
         t
@@ -270,7 +259,7 @@ describe("comparing facts", () => {
 
 describe("fal's queue OpenAPI as an upstream form", () => {
   it("a stored fal-openapi source is compared too, with its ranges", async () => {
-    const root = await repo();
+    const root = await testRepo();
     await cp(new URL("./fixtures/fal-flux-schnell.openapi.json", import.meta.url), join(root, "fixture.json"));
     const { importSource } = await import("../src/normalize/import-source.js");
     await importSource(root, { input: join(root, "fixture.json") });

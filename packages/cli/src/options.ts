@@ -43,8 +43,15 @@ export const OUTPUT_HELP = `  --out, -o <dir>   Where images and result JSON go 
 
 export const DEFAULT_OUT_DIR = "out";
 
-export function wantsHelp(argv: readonly string[]): boolean {
+function wantsHelp(argv: readonly string[]): boolean {
   return argv.includes("--help") || argv.includes("-h");
+}
+
+/** With `--help`/`-h` anywhere, writes the command's help and says so: the command then exits 0. */
+export function printedHelp(argv: readonly string[], stdout: { write(text: string): unknown }, help: string): boolean {
+  if (!wantsHelp(argv)) return false;
+  stdout.write(help);
+  return true;
 }
 
 export function positiveNumber(value: string | undefined, flag: string): number | undefined {

@@ -3,9 +3,22 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createEmulator, type Emulator } from "@fluxkit/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, flux, journalRecords, magic, startFlux, tempDir, waitFor } from "./helpers.js";
+import { assertBuilt, type Exit, flux, journalRecords, magic, type Running, startFlux, tempDir, waitFor } from "./helpers.js";
 
 assertBuilt();
+
+/** Waits for a flux process to exit, finishing the emulator's manual jobs as they come. */
+async function exitFinishingJobs(emulator: Emulator, running: Running, what: string): Promise<Exit> {
+  let exited = false;
+  void running.exited.then(() => {
+    exited = true;
+  });
+  await waitFor(what, () => {
+    emulator.finish();
+    return exited;
+  });
+  return running.exited;
+}
 
 interface Report {
   summary: Record<string, number>;
@@ -34,15 +47,7 @@ describe("flux batch", () => {
 
     // --skip-invalid runs the good line and still reports the bad ones (exit 2: not every line ran).
     const skipping = startFlux(["batch", "bad.jsonl", "--endpoint", "flux-lora", "--base-url", emulator.url, "--skip-invalid"], { cwd });
-    let finished = false;
-    void skipping.exited.then(() => {
-      finished = true;
-    });
-    await waitFor("the batch to finish", () => {
-      emulator.finish();
-      return finished;
-    });
-    const exit = await skipping.exited;
+    const exit = await exitFinishingJobs(emulator, skipping, "the batch to finish");
     expect(exit.code).toBe(2);
     expect(exit.stdout).toMatch(/line 1 +done/);
     expect(exit.stdout).toMatch(/line 5 +invalid .*prompt: is required/);
@@ -78,15 +83,7 @@ describe("flux batch", () => {
 
     // Second run: follows lines 2 and 3 by request id, submits lines 5 and 6.
     const second = startFlux(args, { cwd });
-    let finished = false;
-    void second.exited.then(() => {
-      finished = true;
-    });
-    await waitFor("the resumed batch to finish", () => {
-      emulator.finish();
-      return finished;
-    });
-    const exit = await second.exited;
+    const exit = await exitFinishingJobs(emulator, second, "the resumed batch to finish");
     expect(exit.stderr).toBe("");
     expect(exit.code).toBe(0);
     const report = JSON.parse(exit.stdout) as Report;
@@ -136,15 +133,7 @@ describe("flux batch", () => {
     expect(emulator.stats().requests.cancel).toBe(0);
 
     const again = startFlux(args, { cwd });
-    let finished = false;
-    void again.exited.then(() => {
-      finished = true;
-    });
-    await waitFor("the resumed batch to finish", () => {
-      emulator.finish();
-      return finished;
-    });
-    const done = await again.exited;
+    const done = await exitFinishingJobs(emulator, again, "the resumed batch to finish");
     expect(done.code).toBe(0);
     expect(done.stdout).toContain("3 lines: 3 done");
     expect(emulator.stats()).toMatchObject({ jobsCreated: 3, duplicateSubmits: [] });

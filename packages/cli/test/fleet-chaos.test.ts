@@ -6,7 +6,7 @@
  * give 300 lines in input order.
  */
 import { existsSync } from "node:fs";
-import { createEmulator, type Emulator, type FaultRule } from "@fluxkit/emulator";
+import { createEmulator, type Emulator, type FaultRule, parseFaultRule } from "@fluxkit/emulator";
 import { batchResults, batchStatus, type LineReport, type RedisConnection } from "@fluxkit/fleet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { linesMatching, openRedis, type RedisServer, startRedisServer, startWorker, writePrompts } from "./fleet-helpers.js";
@@ -16,26 +16,16 @@ assertBuilt();
 
 const LINES = 300;
 
-/** Seeded rates on every route: roughly one request in five meets a fault somewhere. */
+/**
+ * Seeded rates on every route, in the emulator's `--fault` form (`route:name[=param]@rate`):
+ * roughly one request in five meets a fault somewhere.
+ */
 const FAULTS: readonly FaultRule[] = [
-  { fault: "429", route: "submit", rate: 0.04, retryAfterSeconds: 0 },
-  { fault: "503", route: "submit", rate: 0.03, retryAfterSeconds: 0 },
-  { fault: "502", route: "submit", rate: 0.01 },
-  { fault: "drop", route: "submit", rate: 0.01 },
-  { fault: "lost-response", route: "submit", rate: 0.01 },
-  { fault: "job-error-422", route: "submit", rate: 0.02 },
-  { fault: "job-error-500", route: "submit", rate: 0.02 },
-  { fault: "result-422", route: "submit", rate: 0.02 },
-  { fault: "503", route: "status", rate: 0.03, retryAfterSeconds: 0 },
-  { fault: "502", route: "status", rate: 0.02 },
-  { fault: "drop", route: "status", rate: 0.02 },
-  { fault: "broken-stream", route: "stream", rate: 0.1 },
-  { fault: "502", route: "stream", rate: 0.03 },
-  { fault: "drop", route: "stream", rate: 0.03 },
-  { fault: "502", route: "result", rate: 0.03 },
-  { fault: "503", route: "result", rate: 0.03, retryAfterSeconds: 0 },
-  { fault: "lost-response", route: "result", rate: 0.02 },
-];
+  "submit:429=0@0.04 submit:503=0@0.03 submit:502@0.01 submit:drop@0.01 submit:lost-response@0.01",
+  "submit:job-error-422@0.02 submit:job-error-500@0.02 submit:result-422@0.02",
+  "status:503=0@0.03 status:502@0.02 status:drop@0.02 stream:broken-stream@0.1 stream:502@0.03 stream:drop@0.03",
+  "result:502@0.03 result:503=0@0.03 result:lost-response@0.02",
+].flatMap((line) => line.split(" ").map((rule) => parseFaultRule(rule, "FAULTS")));
 
 /** The failures a line may end with: the queue package's typed errors and the fleet's own. */
 const TYPED_ERRORS = new Set([

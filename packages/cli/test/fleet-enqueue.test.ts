@@ -4,12 +4,11 @@
  * the journal mode is untouched by the new flags.
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { createEmulator, type Emulator } from "@fluxkit/emulator";
 import { batchStatus, queueNameFor, type RedisConnection } from "@fluxkit/fleet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openRedis, type RedisServer, startRedisServer, writePrompts } from "./fleet-helpers.js";
+import { closedPort, openRedis, type RedisServer, startRedisServer, writePrompts } from "./fleet-helpers.js";
 import { main } from "../src/main.js";
 import { assertBuilt, cleanEnv, flux, tempDir } from "./helpers.js";
 
@@ -26,16 +25,6 @@ async function fluxHere(args: readonly string[]): Promise<{ code: number; stdout
   });
   const code = await main(args, { stdout: sink("stdout"), stderr: sink("stderr"), env: cleanEnv(), signal: new AbortController().signal });
   return { code, ...out };
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe("flux batch --redis: enqueueing", { timeout: 120_000 }, () => {

@@ -1,5 +1,6 @@
 /** Fleet tests: a real redis-server, real `flux worker` processes, and a few ways to watch them. */
 import { writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { connectRedis, type RedisConnection } from "@fluxkit/fleet";
 import { startFlux, type Running, waitFor } from "./helpers.js";
@@ -73,4 +74,14 @@ export function linesMatching(running: Running, pattern: RegExp): string[] {
     .stdout()
     .split("\n")
     .filter((l) => pattern.test(l));
+}
+
+/** A loopback port nothing listens on. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

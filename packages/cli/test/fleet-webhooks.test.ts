@@ -6,24 +6,13 @@
  */
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { createEmulator, type Emulator } from "@fluxkit/emulator";
 import type { LineReport, RedisConnection } from "@fluxkit/fleet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { linesMatching, openRedis, type RedisServer, startRedisServer, startWorker, writePrompts } from "./fleet-helpers.js";
+import { closedPort, linesMatching, openRedis, type RedisServer, startRedisServer, startWorker, writePrompts } from "./fleet-helpers.js";
 import { assertBuilt, flux, type Running, startFlux, tempDir, waitFor } from "./helpers.js";
 
 assertBuilt();
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Headers signed like fal's, with a key of our own (not in the emulator's JWKS): a forgery. */
 function forgedHeaders(requestId: string, body: string): Record<string, string> {

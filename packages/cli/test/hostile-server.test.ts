@@ -5,6 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, cleanEnv, flux, tempDir } from "./helpers.js";
 
@@ -49,14 +51,11 @@ function hostileServer(seen: Seen, behaviour: "hanging-cancel" | "huge-image" | 
       });
       const chunk = Buffer.alloc(64 * 1024);
       PNG_HEAD.copy(chunk);
-      const pump = () => {
-        while (seen.imageBytesSent < BIG && !res.destroyed) {
-          seen.imageBytesSent += chunk.length;
-          if (!res.write(chunk)) return void res.once("drain", pump);
-        }
-        if (!res.destroyed) res.end();
-      };
-      pump();
+      // Chunks as fast as the client reads them; the pipeline stops when it hangs up.
+      function* image() {
+        for (; seen.imageBytesSent < BIG; seen.imageBytesSent += chunk.length) yield chunk;
+      }
+      pipeline(Readable.from(image(), { objectMode: false }), res).catch(() => undefined);
       return;
     }
     json(404, { detail: `unexpected ${req.method} ${path}` });

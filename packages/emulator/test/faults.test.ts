@@ -1,9 +1,16 @@
 import { createParser } from "eventsource-parser";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseFaultRule } from "../src/index.js";
-import { LORA, SMALL, client, eventually, start } from "./helpers.js";
+import { ConfigError, type Emulator, parseFaultRule } from "../src/index.js";
+import { type Client, LORA, SMALL, client, eventually, start } from "./helpers.js";
 
 const input = (prompt = "x") => ({ prompt, image_size: SMALL });
+
+/** Submits a job with a job fault in its header and waits until the emulator has finished it. */
+async function finishedWithFault(emulator: Emulator, c: Client, fault: string) {
+  const job = (await c.submit(LORA, input(), { headers: { "x-fluxkit-fault": fault } })).body;
+  await emulator.waitForJob(job.request_id);
+  return job;
+}
 
 describe("infrastructure faults", () => {
   it.each([
@@ -90,8 +97,7 @@ describe("job faults", () => {
   it("job-error-422: COMPLETED with error, result 422", async () => {
     const emulator = await start();
     const c = client(emulator);
-    const job = (await c.submit(LORA, input(), { headers: { "x-fluxkit-fault": "job-error-422" } })).body;
-    await emulator.waitForJob(job.request_id);
+    const job = await finishedWithFault(emulator, c, "job-error-422");
     const status = await c.get(job.status_url);
     expect(status.body).toMatchObject({ status: "COMPLETED", error: expect.any(String), error_type: "validation_error" });
     const result = await c.get(job.response_url);
@@ -102,8 +108,7 @@ describe("job faults", () => {
   it("job-error-500: COMPLETED with error, result 500 not retryable", async () => {
     const emulator = await start();
     const c = client(emulator);
-    const job = (await c.submit(LORA, input(), { headers: { "x-fluxkit-fault": "job-error-500" } })).body;
-    await emulator.waitForJob(job.request_id);
+    const job = await finishedWithFault(emulator, c, "job-error-500");
     expect((await c.get(job.status_url)).body).toMatchObject({ status: "COMPLETED", error_type: "runner_error" });
     const result = await c.get(job.response_url);
     expect(result.status).toBe(500);
@@ -114,8 +119,7 @@ describe("job faults", () => {
   it("result-422: a clean COMPLETED status, but the result is 422", async () => {
     const emulator = await start();
     const c = client(emulator);
-    const job = (await c.submit(LORA, input(), { headers: { "x-fluxkit-fault": "result-422" } })).body;
-    await emulator.waitForJob(job.request_id);
+    const job = await finishedWithFault(emulator, c, "result-422");
     const status = await c.get(job.status_url);
     expect(status.body.status).toBe("COMPLETED");
     expect(status.body.error).toBeUndefined();

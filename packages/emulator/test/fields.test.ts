@@ -2,48 +2,10 @@
  * Every input field as fal takes it: explicit sizes with a side left out, image-to-image sizes,
  * the fields that change the picture, and fal's 422 for what fal rejects.
  */
-import jpeg from "jpeg-js";
-import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import type { Emulator } from "../src/index.js";
-import { type Client, DEV_I2I, LORA, LORA_I2I, SMALL, client, start } from "./helpers.js";
-
-interface ImageOut {
-  url: string;
-  width: number;
-  height: number;
-  content_type: string;
-}
-
-async function run(emulator: Emulator, c: Client, path: string, input: Record<string, unknown>): Promise<{ images: ImageOut[]; seed: number }> {
-  const submitted = await c.submit(path, input);
-  expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
-  await emulator.waitForJob(submitted.body.request_id);
-  const result = await c.get(submitted.body.response_url);
-  expect(result.status, JSON.stringify(result.body)).toBe(200);
-  return result.body;
-}
-
-/** Bytes and content type of an image URL (a data URI or a file the emulator serves). */
-async function bytesOf(url: string): Promise<{ bytes: Buffer; type: string | null }> {
-  if (url.startsWith("data:")) {
-    const [head = "", data = ""] = url.split(",", 2);
-    return { bytes: Buffer.from(data, "base64"), type: head.slice(5).split(";")[0] ?? null };
-  }
-  const response = await fetch(url);
-  return { bytes: Buffer.from(await response.arrayBuffer()), type: response.headers.get("content-type") };
-}
-
-function dimensions(bytes: Buffer): { width: number; height: number } {
-  if (bytes[0] === 0x89) return PNG.sync.read(bytes);
-  return jpeg.decode(bytes, { useTArray: true });
-}
-
-function pngDataUri(width: number, height: number): string {
-  const png = new PNG({ width, height });
-  for (let i = 0; i < png.data.length; i += 4) png.data.set([20, 120, 200, 255], i);
-  return `data:image/png;base64,${PNG.sync.write(png).toString("base64")}`;
-}
+import { DEV_I2I, LORA, LORA_I2I, SMALL, client, start } from "./helpers.js";
+import { decode, download, pngDataUri, run } from "./image-jobs.js";
 
 describe("image_size as fal takes it", () => {
   it("an explicit size is used as given; a side left out is 512, like fal's ImageSize default", async () => {
@@ -51,10 +13,10 @@ describe("image_size as fal takes it", () => {
     const c = client(emulator);
     const both = await run(emulator, c, LORA, { prompt: "p", image_size: { width: 72, height: 40 }, sync_mode: true });
     expect(both.images[0]).toMatchObject({ width: 72, height: 40 });
-    expect(dimensions((await bytesOf(both.images[0]!.url)).bytes)).toMatchObject({ width: 72, height: 40 });
+    expect(decode((await download(both.images[0]!.url)).bytes)).toMatchObject({ width: 72, height: 40 });
     const widthOnly = await run(emulator, c, LORA, { prompt: "p", image_size: { width: 80 }, sync_mode: true });
     expect(widthOnly.images[0]).toMatchObject({ width: 80, height: 512 });
-    expect(dimensions((await bytesOf(widthOnly.images[0]!.url)).bytes)).toMatchObject({ width: 80, height: 512 });
+    expect(decode((await download(widthOnly.images[0]!.url)).bytes)).toMatchObject({ width: 80, height: 512 });
     const heightOnly = await run(emulator, c, LORA, { prompt: "p", image_size: { height: 24 } });
     expect(heightOnly.images[0]).toMatchObject({ width: 512, height: 24 });
   });
@@ -65,7 +27,7 @@ describe("image_size as fal takes it", () => {
     const source = pngDataUri(36, 28);
     const kept = await run(emulator, c, LORA_I2I, { prompt: "p", image_url: source, sync_mode: true });
     expect(kept.images[0]).toMatchObject({ width: 36, height: 28 });
-    expect(dimensions((await bytesOf(kept.images[0]!.url)).bytes)).toMatchObject({ width: 36, height: 28 });
+    expect(decode((await download(kept.images[0]!.url)).bytes)).toMatchObject({ width: 36, height: 28 });
     const explicit = await run(emulator, c, LORA_I2I, { prompt: "p", image_url: source, image_size: SMALL, sync_mode: true });
     expect(explicit.images[0]).toMatchObject(SMALL);
     const preset = await run(emulator, c, LORA_I2I, { prompt: "p", image_url: source, image_size: "square" });
@@ -100,7 +62,7 @@ describe("the fields that shape the picture", () => {
     for (const format of ["png", "jpeg"] as const) {
       for (const sync_mode of [true, false]) {
         const out = await run(emulator, c, LORA, { ...base, output_format: format, sync_mode });
-        const { bytes, type } = await bytesOf(out.images[0]!.url);
+        const { bytes, type } = await download(out.images[0]!.url);
         expect(out.images[0]!.content_type).toBe(`image/${format}`);
         expect(type).toBe(`image/${format}`);
         expect(out.images[0]!.url.startsWith("data:")).toBe(sync_mode);

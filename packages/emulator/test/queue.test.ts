@@ -4,10 +4,15 @@ import { LORA, SMALL, client, eventually, start } from "./helpers.js";
 
 const input = (prompt: string) => ({ prompt, image_size: SMALL });
 
+/** An emulator that runs one job at a time and moves on only when told, and a client for it. */
+async function oneAtATime() {
+  const emulator = await start({ latency: "manual", concurrency: 1 });
+  return { emulator, c: client(emulator) };
+}
+
 describe("queue simulation", () => {
   it("moves queue positions as jobs ahead finish (concurrency 1, three jobs)", async () => {
-    const emulator = await start({ latency: "manual", concurrency: 1 });
-    const c = client(emulator);
+    const { emulator, c } = await oneAtATime();
     const a = (await c.submit(LORA, input("a"))).body;
     const b = (await c.submit(LORA, input("b"))).body;
     const d = (await c.submit(LORA, input("c"))).body;
@@ -39,8 +44,7 @@ describe("queue simulation", () => {
   });
 
   it("puts x-fal-queue-priority: low behind normal jobs", async () => {
-    const emulator = await start({ latency: "manual", concurrency: 1 });
-    const c = client(emulator);
+    const { emulator, c } = await oneAtATime();
     await c.submit(LORA, input("running"));
     const low = (await c.submit(LORA, input("low"), { headers: { "x-fal-queue-priority": "low" } })).body;
     const normal = (await c.submit(LORA, input("normal"))).body;
@@ -65,8 +69,7 @@ describe("queue simulation", () => {
   });
 
   it("cancels a queued job: removed from the queue, COMPLETED with an error, result refused", async () => {
-    const emulator = await start({ latency: "manual", concurrency: 1 });
-    const c = client(emulator);
+    const { emulator, c } = await oneAtATime();
     await c.submit(LORA, input("first"));
     const queued = (await c.submit(LORA, input("queued"))).body;
     const behind = (await c.submit(LORA, input("behind"))).body;
@@ -82,8 +85,7 @@ describe("queue simulation", () => {
   });
 
   it("cancels a running job with CANCELLATION_REQUESTED and frees its slot", async () => {
-    const emulator = await start({ latency: "manual", concurrency: 1 });
-    const c = client(emulator);
+    const { emulator, c } = await oneAtATime();
     const running = (await c.submit(LORA, input("running"))).body;
     const next = (await c.submit(LORA, input("next"))).body;
     await eventually(() => (emulator.job(running.request_id)?.state === "IN_PROGRESS" ? true : undefined));
@@ -93,8 +95,7 @@ describe("queue simulation", () => {
   });
 
   it("drops a job whose X-Fal-Request-Timeout passes before it starts", async () => {
-    const emulator = await start({ latency: "manual", concurrency: 1 });
-    const c = client(emulator);
+    const { emulator, c } = await oneAtATime();
     await c.submit(LORA, input("blocker"));
     const late = (await c.submit(LORA, input("late"), { headers: { "x-fal-request-timeout": "0.02" } })).body;
     const done = await emulator.waitForJob(late.request_id);
@@ -123,8 +124,7 @@ async function readEvents(url: string, headers: Record<string, string>, onEvent?
 
 describe("status stream (SSE)", () => {
   it("sends one event per change and ends after COMPLETED", async () => {
-    const emulator = await start({ latency: "manual", concurrency: 1 });
-    const c = client(emulator);
+    const { emulator, c } = await oneAtATime();
     const blocker = (await c.submit(LORA, input("blocker"))).body;
     const job = (await c.submit(LORA, input("streamed"))).body;
     await eventually(() => (emulator.job(blocker.request_id)?.state === "IN_PROGRESS" ? true : undefined));

@@ -5,6 +5,7 @@
  * and fal's per-endpoint queue OpenAPI (JSON), are used whole. Rendered docs pages are not OpenAPI: from those we only read which endpoint
  * they describe and on which host, so overlays can cite them and the merge can list the host.
  */
+import { FileError } from "../file-error.js";
 
 export type SourceFormat = "apifox-markdown" | "yaml" | "json" | "docs-page" | "fal-openapi";
 
@@ -24,14 +25,8 @@ export interface ExtractedDocsPage {
   origin: string | null;
 }
 
-export class ExtractError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = "ExtractError";
-  }
+export class ExtractError extends FileError {
+  override name = "ExtractError";
 }
 
 const FENCE_OPEN = /^(```|~~~)\s*(ya?ml|json)\s*$/i;

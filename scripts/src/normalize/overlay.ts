@@ -12,6 +12,7 @@
  */
 import { JSONPath } from "jsonpath-plus";
 import { isObject, type Json, type JsonObject } from "../json.js";
+import { FileError } from "../file-error.js";
 
 export interface OverlayAction {
   target: string;
@@ -29,14 +30,8 @@ export interface OverlayDocument {
   actions: OverlayAction[];
 }
 
-export class OverlayError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = "OverlayError";
-  }
+export class OverlayError extends FileError {
+  override name = "OverlayError";
 }
 
 export function checkOverlay(file: string, value: unknown): OverlayDocument {

@@ -8,6 +8,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { SourceFormat } from "./extract.js";
+import { FileError } from "../file-error.js";
 
 export interface SourceFile {
   /** Path relative to the repo root, with forward slashes. */
@@ -26,14 +27,8 @@ export interface Provenance {
 export const PROVENANCE_FILE = "provenance.yaml";
 export const FORMATS: SourceFormat[] = ["apifox-markdown", "yaml", "json", "docs-page", "fal-openapi"];
 
-export class SourceError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = "SourceError";
-  }
+export class SourceError extends FileError {
+  override name = "SourceError";
 }
 
 export function sha256(bytes: Buffer | string): string {

@@ -14,20 +14,15 @@
 import { isObject, type Json, type JsonObject } from "../json.js";
 import { openapi31 } from "../normalize/rules/openapi-31.js";
 import type { UpstreamDocument, UpstreamLimits } from "./facts.js";
+import { FileError } from "../file-error.js";
 
 export const FAL_OPENAPI_LIMITS: UpstreamLimits = { integers: true, ranges: true, falsyDefaults: true };
 
 const TITLE = /^Queue OpenAPI for (\S+)$/;
 const REF = "#/components/schemas/";
 
-export class FalOpenApiError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = "FalOpenApiError";
-  }
+export class FalOpenApiError extends FileError {
+  override name = "FalOpenApiError";
 }
 
 /** True for a document that says it is one of fal's queue OpenAPI documents. */
@@ -142,16 +137,8 @@ function submitExample(id: string): JsonObject {
   const app = id.split("/").slice(0, 2).join("/");
   const requestId = "764cabcf-b745-4b3e-ae38-1200304cf45b";
   const base = `https://queue.fal.run/${app}/requests/${requestId}`;
-  return {
-    status: "IN_QUEUE",
-    request_id: requestId,
-    response_url: base,
-    status_url: `${base}/status`,
-    cancel_url: `${base}/cancel`,
-    logs: null,
-    metrics: {},
-    queue_position: 0,
-  };
+  const followUps = { response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel` };
+  return { status: "IN_QUEUE", request_id: requestId, ...followUps, logs: null, metrics: {}, queue_position: 0 };
 }
 
 /**

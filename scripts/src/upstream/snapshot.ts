@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { deepEqual, type Json } from "../json.js";
 import { type FactsByField, type FieldFacts, sortFacts } from "./facts.js";
+import { FileError } from "../file-error.js";
 
 export const SNAPSHOT_FILE = "specs/upstream/fal-client-types.json";
 
@@ -19,10 +20,10 @@ export interface UpstreamSnapshot {
   endpoints: Record<string, FactsByField>;
 }
 
-export class SnapshotError extends Error {
+export class SnapshotError extends FileError {
+  override name = "SnapshotError";
   constructor(message: string) {
-    super(`${SNAPSHOT_FILE}: ${message}`);
-    this.name = "SnapshotError";
+    super(SNAPSHOT_FILE, message);
   }
 }
 

@@ -13,7 +13,7 @@ import { findEndpoint, type RegisteredEndpoint } from "../endpoints.js";
 import { ExitCode, type ExitCodeValue, exitCodeFor, usageError } from "../exit-codes.js";
 import { parseFlags } from "../flags.js";
 import { Journal, JournalError, type JournalRecord, type LineState, lineStates } from "../journal.js";
-import { CONNECTION_HELP, CONNECTION_OPTIONS, DEFAULT_OUT_DIR, HELP_OPTION, integerInRange, OUTPUT_OPTIONS, wantsHelp } from "../options.js";
+import { CONNECTION_HELP, CONNECTION_OPTIONS, DEFAULT_OUT_DIR, HELP_OPTION, integerInRange, OUTPUT_OPTIONS, printedHelp } from "../options.js";
 import { Progress } from "../progress.js";
 import { type Connection, connect } from "../provider.js";
 import { shortPath } from "../result-output.js";
@@ -322,10 +322,7 @@ function report(io: CliIO, outcomes: readonly LineOutcome[], journalPath: string
 }
 
 export async function batchCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout.write(BATCH_HELP);
-    return ExitCode.ok;
-  }
+  if (printedHelp(argv, io.stdout, BATCH_HELP)) return ExitCode.ok;
   const { options, positionals } = parseFlags([], [...argv], BATCH_OPTIONS);
   if (options.redis !== undefined) return batchOnRedis(positionals, options, io);
   if (positionals[0] === "status" || positionals[0] === "results") {

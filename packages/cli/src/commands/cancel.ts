@@ -1,7 +1,7 @@
 /** `flux cancel <request-id> --endpoint <id>`: ask the provider to stop a job. */
 import type { CliIO } from "../cli-io.js";
 import { ExitCode } from "../exit-codes.js";
-import { wantsHelp } from "../options.js";
+import { printedHelp } from "../options.js";
 import { followUpHelp, parseFollowUp } from "./follow-up.js";
 
 export const CANCEL_HELP = followUpHelp(
@@ -11,10 +11,7 @@ export const CANCEL_HELP = followUpHelp(
 );
 
 export async function cancelCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout.write(CANCEL_HELP);
-    return ExitCode.ok;
-  }
+  if (printedHelp(argv, io.stdout, CANCEL_HELP)) return ExitCode.ok;
   const { requestId, endpoint, options, connection } = await parseFollowUp("cancel", argv, { json: { type: "boolean" } }, io);
   try {
     const outcome = await connection.queue.cancel({ endpoint: endpoint.endpoint, requestId }, { signal: io.signal });

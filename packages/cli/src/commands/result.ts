@@ -2,7 +2,7 @@
 import type { CliIO } from "../cli-io.js";
 import { saveResult } from "../downloads.js";
 import { ExitCode } from "../exit-codes.js";
-import { DEFAULT_OUT_DIR, DOWNLOAD_HELP, DOWNLOAD_OPTIONS, OUTPUT_HELP, OUTPUT_OPTIONS, maxImageBytes, wantsHelp } from "../options.js";
+import { DEFAULT_OUT_DIR, DOWNLOAD_HELP, DOWNLOAD_OPTIONS, OUTPUT_HELP, OUTPUT_OPTIONS, maxImageBytes, printedHelp } from "../options.js";
 import { printResult } from "../result-output.js";
 import { followUpHelp, parseFollowUp } from "./follow-up.js";
 
@@ -13,10 +13,7 @@ export const RESULT_HELP = followUpHelp(
 );
 
 export async function resultCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout.write(RESULT_HELP);
-    return ExitCode.ok;
-  }
+  if (printedHelp(argv, io.stdout, RESULT_HELP)) return ExitCode.ok;
   const { requestId, endpoint, options, connection } = await parseFollowUp("result", argv, { ...OUTPUT_OPTIONS, ...DOWNLOAD_OPTIONS }, io);
   try {
     const maxImage = maxImageBytes(typeof options["max-image-mb"] === "string" ? options["max-image-mb"] : undefined);

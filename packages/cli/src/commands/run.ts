@@ -20,7 +20,7 @@ import {
   OUTPUT_OPTIONS,
   maxImageBytes,
   positiveNumber,
-  wantsHelp,
+  printedHelp,
 } from "../options.js";
 import { Progress } from "../progress.js";
 import { type Connection, connect } from "../provider.js";
@@ -66,17 +66,11 @@ ${COMMON_RUN_HELP}
 export async function runCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const name = argv[0] !== undefined && !argv[0].startsWith("-") ? argv[0] : undefined;
   if (name === undefined) {
-    if (wantsHelp(argv)) {
-      io.stdout.write(runHelp(undefined));
-      return ExitCode.ok;
-    }
+    if (printedHelp(argv, io.stdout, runHelp(undefined))) return ExitCode.ok;
     throw usageError(`flux run: which endpoint? Give one of ${ENDPOINTS.map((e) => e.slug).join(", ")}, e.g. \`flux run flux-lora --prompt "a fox"\`.`);
   }
   const endpoint = findEndpoint(name, "flux run");
-  if (wantsHelp(argv)) {
-    io.stdout.write(runHelp(endpoint));
-    return ExitCode.ok;
-  }
+  if (printedHelp(argv, io.stdout, runHelp(endpoint))) return ExitCode.ok;
   // Every problem at once (flags that do not parse, options, the image, the schema), exit 2.
   const { input, options, positionals, problems, failedFields } = collectFlags([...endpoint.flags], argv.slice(1), RUN_OPTIONS);
   const noteUsageError = (error: unknown): undefined => {

@@ -1,7 +1,7 @@
 /** `flux status <request-id> --endpoint <id>`: the job's queue status (and logs with --logs). */
 import type { CliIO } from "../cli-io.js";
 import { ExitCode } from "../exit-codes.js";
-import { wantsHelp } from "../options.js";
+import { printedHelp } from "../options.js";
 import { describeStatus } from "../progress.js";
 import { followUpHelp, parseFollowUp } from "./follow-up.js";
 
@@ -12,10 +12,7 @@ export const STATUS_HELP = followUpHelp(
 );
 
 export async function statusCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout.write(STATUS_HELP);
-    return ExitCode.ok;
-  }
+  if (printedHelp(argv, io.stdout, STATUS_HELP)) return ExitCode.ok;
   const { requestId, endpoint, options, connection } = await parseFollowUp("status", argv, { logs: { type: "boolean" }, json: { type: "boolean" } }, io);
   try {
     const status = await connection.queue.status({ endpoint: endpoint.endpoint, requestId }, { logs: options.logs === true, signal: io.signal });

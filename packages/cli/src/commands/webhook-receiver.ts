@@ -7,7 +7,7 @@ import { createWebhookVerifier, FAL_WEBHOOK_JWKS_URL } from "@fluxkit/queue";
 import type { CliIO } from "../cli-io.js";
 import { ExitCode, usageError } from "../exit-codes.js";
 import { parseFlags } from "../flags.js";
-import { expectNoPositionals, HELP_OPTION, integerInRange, wantsHelp } from "../options.js";
+import { expectNoPositionals, HELP_OPTION, integerInRange, printedHelp } from "../options.js";
 import { stopSignal } from "../stop-signal.js";
 import { withRedis } from "./batch-redis.js";
 
@@ -54,10 +54,7 @@ function describe(outcome: DeliveryOutcome): string {
 }
 
 export async function webhookReceiverCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout.write(WEBHOOK_RECEIVER_HELP);
-    return ExitCode.ok;
-  }
+  if (printedHelp(argv, io.stdout, WEBHOOK_RECEIVER_HELP)) return ExitCode.ok;
   const { options, positionals } = parseFlags([], [...argv], RECEIVER_OPTIONS);
   expectNoPositionals(positionals, "webhook-receiver");
   if (options.redis === undefined) throw usageError("flux webhook-receiver: --redis <url> is required, e.g. --redis redis://127.0.0.1:6379.");

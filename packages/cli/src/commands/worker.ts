@@ -10,7 +10,7 @@ import { saveResult } from "../downloads.js";
 import { ENDPOINTS } from "../endpoints.js";
 import { CliError, ExitCode, usageError } from "../exit-codes.js";
 import { parseFlags } from "../flags.js";
-import { CONNECTION_HELP, DEFAULT_OUT_DIR, expectNoPositionals, HELP_OPTION, integerInRange, positiveNumber, wantsHelp } from "../options.js";
+import { CONNECTION_HELP, DEFAULT_OUT_DIR, expectNoPositionals, HELP_OPTION, integerInRange, positiveNumber, printedHelp } from "../options.js";
 import { connect, sharedProviderIdentity } from "../provider.js";
 import { shortPath } from "../result-output.js";
 import { stopSignal } from "../stop-signal.js";
@@ -93,10 +93,7 @@ function eventLine(event: WorkerEvent): string {
 }
 
 export async function workerCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout.write(WORKER_HELP);
-    return ExitCode.ok;
-  }
+  if (printedHelp(argv, io.stdout, WORKER_HELP)) return ExitCode.ok;
   const { options, positionals } = parseFlags([], [...argv], WORKER_OPTIONS);
   expectNoPositionals(positionals, "worker");
   if (options.redis === undefined) throw usageError("flux worker: --redis <url> is required, e.g. --redis redis://127.0.0.1:6379.");

@@ -10,7 +10,18 @@ const input = { prompt: "a cat", num_images: 1 };
  * A queue whose jobs complete a given time after their submit (virtual time), and a record of
  * when each job was polled, in ms after its submit.
  */
-function timedQueue(jobs: readonly { id: string; runMs: number; queuedMs?: number; fails?: boolean }[]) {
+interface TimedJob {
+  readonly id: string;
+  readonly runMs: number;
+  readonly queuedMs?: number;
+  readonly fails?: boolean;
+}
+
+/** Jobs `<prefix>1`, `<prefix>2`, ... in submit order, each given its run time or its whole timing. */
+const jobs = (prefix: string, ...timings: (number | Omit<TimedJob, "id">)[]): TimedJob[] =>
+  timings.map((t, i) => ({ id: `${prefix}${i + 1}`, ...(typeof t === "number" ? { runMs: t } : t) }));
+
+function timedQueue(jobs: readonly TimedJob[]) {
   let now = () => 0;
   const submittedAt = new Map<string, number>();
   const polls = new Map<string, number[]>();
@@ -46,12 +57,7 @@ async function runAll(jobs: Parameters<typeof timedQueue>[0], polling?: Partial<
 
 describe("adaptive polling", () => {
   it("polls around the time this endpoint's recent jobs completed, not from the start", async () => {
-    const queue = await runAll([
-      { id: "a1", runMs: 1000 },
-      { id: "a2", runMs: 1200 },
-      { id: "a3", runMs: 1400 },
-      { id: "a4", runMs: 1300 },
-    ]);
+    const queue = await runAll(jobs("a", 1000, 1200, 1400, 1300));
     // No history yet: the plain backoff, from 250 ms after the submit.
     expect(queue.polls("a1")).toEqual([250, 625, 1188]);
     expect(queue.polls("a2")).toEqual([250, 625, 1188, 2033]);
@@ -61,12 +67,7 @@ describe("adaptive polling", () => {
   });
 
   it("backs off as usual once the window has passed without a completion", async () => {
-    const queue = await runAll([
-      { id: "b1", runMs: 1000 },
-      { id: "b2", runMs: 1000 },
-      { id: "b3", runMs: 1000 },
-      { id: "b4", runMs: 6000 },
-    ]);
+    const queue = await runAll(jobs("b", 1000, 1000, 1000, 6000));
     const polls = queue.polls("b4");
     const gaps = polls.slice(1).map((t, i) => t - (polls[i] as number));
     // The window 625–1188 every 225 ms, then growing from there to the 2 s cap.
@@ -75,59 +76,31 @@ describe("adaptive polling", () => {
   });
 
   it("still looks every maxIntervalMs before the window, so a much quicker job is not left waiting", async () => {
-    const queue = await runAll([
-      { id: "w1", runMs: 8000 },
-      { id: "w2", runMs: 8000 },
-      { id: "w3", runMs: 8000 },
-      { id: "w4", runMs: 900 },
-    ]);
+    const queue = await runAll(jobs("w", 8000, 8000, 8000, 900));
     // The window opens at 7203 (8 s jobs were last seen unfinished then); looks counted back by 2 s.
     expect(queue.polls("w1").at(-2)).toBe(7203);
     expect(queue.polls("w4")).toEqual([1203]);
   });
 
   it("drops the window when the job is still queued in it", async () => {
-    const queue = await runAll([
-      { id: "q1", runMs: 1000 },
-      { id: "q2", runMs: 1000 },
-      { id: "q3", runMs: 1000 },
-      { id: "q4", runMs: 5000, queuedMs: 4000 },
-    ]);
+    const queue = await runAll(jobs("q", 1000, 1000, 1000, { runMs: 5000, queuedMs: 4000 }));
     const polls = queue.polls("q4");
     // The first look (the window's start) says IN_QUEUE: the plain schedule from there, not 225 ms steps.
     expect(polls.slice(0, 3)).toEqual([625, 875, 1250]);
   });
 
   it("learns nothing from failed jobs", async () => {
-    const queue = await runAll([
-      { id: "f1", runMs: 100, fails: true },
-      { id: "f2", runMs: 100, fails: true },
-      { id: "f3", runMs: 100, fails: true },
-      { id: "f4", runMs: 1000 },
-    ]);
+    const queue = await runAll(jobs("f", { runMs: 100, fails: true }, { runMs: 100, fails: true }, { runMs: 100, fails: true }, 1000));
     expect(queue.polls("f4")).toEqual([250, 625, 1188]);
   });
 
   it("can be turned off", async () => {
-    const queue = await runAll(
-      [
-        { id: "o1", runMs: 1000 },
-        { id: "o2", runMs: 1000 },
-        { id: "o3", runMs: 1000 },
-        { id: "o4", runMs: 1000 },
-      ],
-      { adaptive: false },
-    );
+    const queue = await runAll(jobs("o", 1000, 1000, 1000, 1000), { adaptive: false });
     expect(queue.polls("o4")).toEqual([250, 625, 1188]);
   });
 
   it("is kept per client", async () => {
-    const queue = timedQueue([
-      { id: "c1", runMs: 1000 },
-      { id: "c2", runMs: 1000 },
-      { id: "c3", runMs: 1000 },
-      { id: "c4", runMs: 1000 },
-    ]);
+    const queue = timedQueue(jobs("c", 1000, 1000, 1000, 1000));
     const first = testClient(queue.fetch);
     queue.setNow(first.now);
     for (let i = 0; i < 3; i++) await first.client.run(fluxLora, input);
@@ -138,12 +111,7 @@ describe("adaptive polling", () => {
   });
 
   it("needs the submit time: a job resumed from a bare request id is polled at once", async () => {
-    const queue = timedQueue([
-      { id: "r1", runMs: 1000 },
-      { id: "r2", runMs: 1000 },
-      { id: "r3", runMs: 1000 },
-      { id: "r4", runMs: 0 },
-    ]);
+    const queue = timedQueue(jobs("r", 1000, 1000, 1000, 0));
     const { client, now } = testClient(queue.fetch);
     queue.setNow(now);
     for (let i = 0; i < 3; i++) await client.run(fluxLora, input);

@@ -5,6 +5,14 @@ import { CHAINHUB, TOKEN, json, observedFetch, route, submitted, testClient } fr
 
 const input = { prompt: "a cat", num_images: 1 };
 
+/** Runs the job against these routes: it must fail with an error of `kind`, which is returned. */
+async function runFailing<E extends Error>(kind: abstract new (...args: never[]) => E, routes: Parameters<typeof observedFetch>[0]): Promise<E> {
+  const { client } = testClient(observedFetch(routes).fetch);
+  const error = await client.run(fluxLora, input).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(kind);
+  return error as E;
+}
+
 describe("run", () => {
   it("submits, polls the rebased status URL, fetches the result and reports every change once", async () => {
     const { fetch, calls } = observedFetch({
@@ -100,59 +108,41 @@ describe("run", () => {
   });
 
   it("learns a failed job's field issues from its result (422 detail[])", async () => {
-    const { fetch } = observedFetch({
+    const error = await runFailing(JobFailedError, {
       "POST /fal-ai/flux-lora": json(200, submitted("r7")),
       [route("GET", "r7", "/status")]: json(200, { status: "COMPLETED", error: "Invalid input", error_type: "validation_error" }),
       [route("GET", "r7")]: json(422, { detail: [{ loc: ["body", "prompt"], msg: "prompt is not allowed", type: "content_policy" }] }),
     });
-    const { client } = testClient(fetch);
-    const error = await client.run(fluxLora, input).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(JobFailedError);
-    expect(error).toMatchObject({
-      requestId: "r7",
-      errorType: "validation_error",
-      issues: [{ path: "prompt", message: "prompt is not allowed", keyword: "content_policy" }],
-    });
+    expect(error).toMatchObject({ requestId: "r7", errorType: "validation_error" });
+    expect(error.issues).toEqual([{ path: "prompt", message: "prompt is not allowed", keyword: "content_policy" }]);
   });
 
   it("treats a result fetch that fails after COMPLETED (422 detail[]) as a failed job with field issues", async () => {
-    const { fetch } = observedFetch({
+    const error = await runFailing(JobFailedError, {
       "POST /fal-ai/flux-lora": json(200, submitted("r6")),
       [route("GET", "r6", "/status")]: json(200, { status: "COMPLETED" }),
       [route("GET", "r6")]: json(422, {
         detail: [{ loc: ["body", "loras", 0, "path"], msg: "could not download LoRA", type: "file_download_error" }],
       }),
     });
-    const { client } = testClient(fetch);
-    const error = await client.run(fluxLora, input).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(JobFailedError);
-    expect(error).toMatchObject({
-      status: 422,
-      requestId: "r6",
-      issues: [{ path: "loras.0.path", message: "could not download LoRA", keyword: "file_download_error" }],
-    });
+    expect(error).toMatchObject({ status: 422, requestId: "r6" });
+    expect(error.issues).toEqual([{ path: "loras.0.path", message: "could not download LoRA", keyword: "file_download_error" }]);
   });
 
   it("treats a non-retryable 500 on the result as a failed job", async () => {
-    const { fetch } = observedFetch({
+    const error = await runFailing(JobFailedError, {
       "POST /fal-ai/flux-lora": json(200, submitted("r7")),
       [route("GET", "r7", "/status")]: json(200, { status: "COMPLETED" }),
       [route("GET", "r7")]: json(500, { detail: "runner crashed" }, { "x-fal-error-type": "runner_error" }),
     });
-    const { client } = testClient(fetch);
-    const error = await client.run(fluxLora, input).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(JobFailedError);
     expect(error).toMatchObject({ status: 500, errorType: "runner_error" });
   });
 
   it("rejects an unknown status as a protocol error", async () => {
-    const { fetch } = observedFetch({
+    const error = await runFailing(ProtocolError, {
       "POST /fal-ai/flux-lora": json(200, submitted("r8")),
       [route("GET", "r8", "/status")]: json(202, { status: "SLEEPING" }),
     });
-    const { client } = testClient(fetch);
-    const error = await client.run(fluxLora, input).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ProtocolError);
     expect((error as Error).message).toContain("SLEEPING");
   });
 });

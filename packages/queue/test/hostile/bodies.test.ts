@@ -4,10 +4,10 @@
  * deadline allows, as one more poll), and a huge body is not read past its cap.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createQueueClient, FluxkitError, ProtocolError, ServerError, TimeoutError } from "../../src/index.js";
 import { fluxLora, sampleOutput } from "../fixtures/endpoints.js";
-import { leakedCharacters, leaksOf, sendJson, startServer, tally, TOKEN, type TestServer, watchUnhandled } from "./harness.js";
+import { leakedCharacters, leaksOf, sendJson, tally, TOKEN, suiteServer, watchSuite } from "./harness.js";
 
 // Deep enough to overflow any recursive walk, small enough (200 KB) to be parsed as an error body.
 const DEPTH = 100_000;
@@ -32,61 +32,49 @@ function pump(res: ServerResponse, head: string, total: number, counter: { sent:
 }
 
 describe("hostile: malformed, huge and deeply nested bodies", () => {
-  let server: TestServer;
-  let unhandled: ReturnType<typeof watchUnhandled>;
   const counters: Record<string, { sent: number; closedEarly: boolean }> = {};
   const polls: Record<string, number> = {};
 
-  beforeAll(async () => {
-    unhandled = watchUnhandled();
-    server = await startServer((req: IncomingMessage, res: ServerResponse) => {
-      const path = new URL(req.url ?? "/", "http://x").pathname;
-      const id = /\/requests\/([^/]+)/.exec(path)?.[1] ?? "";
-      const isStatus = path.endsWith("/status");
-      polls[id] = (polls[id] ?? 0) + (isStatus ? 1 : 0);
-      counters[id] ??= { sent: 0, closedEarly: false };
-      const counter = counters[id];
-      switch (id) {
-        case "deep-error":
-          return void res.writeHead(500, { "content-type": "application/json" }).end(`{"detail":${deepArray(`"${TOKEN}"`)}}`);
-        case "deep-status":
-          return void res.writeHead(200, { "content-type": "application/json" }).end(`{"status":${deepArray('"X"')}}`);
-        case "deep-result":
-          if (isStatus) return sendJson(res, 200, { status: "COMPLETED" });
-          return void res.writeHead(200, { "content-type": "application/json" }).end(`{"images":[],"extra":${deepArray(`"${TOKEN}"`)}}`);
-        case "huge-result":
-          if (isStatus) return sendJson(res, 200, { status: "COMPLETED" });
-          res.writeHead(200, { "content-type": "application/json" });
-          return pump(res, '{"images":[],"pad":"', HUGE, counter);
-        case "huge-status":
-          res.writeHead(200, { "content-type": "application/json" });
-          return pump(res, '{"status":"IN_QUEUE","pad":"', HUGE, counter);
-        case "huge-error":
-          res.writeHead(503, { "content-type": "text/html" });
-          return pump(res, `<html>${TOKEN}`, HUGE, counter);
-        case "garbled-then-ok":
-          if (!isStatus) return sendJson(res, 200, sampleOutput);
-          if ((polls[id] ?? 0) <= 3) return void res.writeHead(200, { "content-type": "application/json" }).end('{"status": "COMPL');
-          return sendJson(res, 200, { status: "COMPLETED" });
-        case "status-500-then-ok":
-          if (!isStatus) return sendJson(res, 200, sampleOutput);
-          if ((polls[id] ?? 0) <= 3) return sendJson(res, 500, { detail: "boom" }, { "x-fal-retryable": "false" });
-          return sendJson(res, 200, { status: "COMPLETED" });
-        case "always-garbled":
-          if (req.method === "PUT") return sendJson(res, 202, { status: "CANCELLATION_REQUESTED" });
-          return void res.writeHead(200).end("<<<not json>>>");
-        default:
-          return sendJson(res, 404, { detail: "unknown" });
-      }
-    });
-  });
-  afterAll(async () => {
-    await unhandled.stop();
-    await server.close();
-    console.log(
-      `hostile ${"bodies"}: ${tally.cases} cases, leaked token characters ${tally.leakedCharacters}, unhandled rejections ${unhandled.reasons.length}`,
-    );
-    expect(unhandled.reasons).toEqual([]);
+  watchSuite("bodies");
+  const server = suiteServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const id = /\/requests\/([^/]+)/.exec(path)?.[1] ?? "";
+    const isStatus = path.endsWith("/status");
+    polls[id] = (polls[id] ?? 0) + (isStatus ? 1 : 0);
+    counters[id] ??= { sent: 0, closedEarly: false };
+    const counter = counters[id];
+    switch (id) {
+      case "deep-error":
+        return void res.writeHead(500, { "content-type": "application/json" }).end(`{"detail":${deepArray(`"${TOKEN}"`)}}`);
+      case "deep-status":
+        return void res.writeHead(200, { "content-type": "application/json" }).end(`{"status":${deepArray('"X"')}}`);
+      case "deep-result":
+        if (isStatus) return sendJson(res, 200, { status: "COMPLETED" });
+        return void res.writeHead(200, { "content-type": "application/json" }).end(`{"images":[],"extra":${deepArray(`"${TOKEN}"`)}}`);
+      case "huge-result":
+        if (isStatus) return sendJson(res, 200, { status: "COMPLETED" });
+        res.writeHead(200, { "content-type": "application/json" });
+        return pump(res, '{"images":[],"pad":"', HUGE, counter);
+      case "huge-status":
+        res.writeHead(200, { "content-type": "application/json" });
+        return pump(res, '{"status":"IN_QUEUE","pad":"', HUGE, counter);
+      case "huge-error":
+        res.writeHead(503, { "content-type": "text/html" });
+        return pump(res, `<html>${TOKEN}`, HUGE, counter);
+      case "garbled-then-ok":
+        if (!isStatus) return sendJson(res, 200, sampleOutput);
+        if ((polls[id] ?? 0) <= 3) return void res.writeHead(200, { "content-type": "application/json" }).end('{"status": "COMPL');
+        return sendJson(res, 200, { status: "COMPLETED" });
+      case "status-500-then-ok":
+        if (!isStatus) return sendJson(res, 200, sampleOutput);
+        if ((polls[id] ?? 0) <= 3) return sendJson(res, 500, { detail: "boom" }, { "x-fal-retryable": "false" });
+        return sendJson(res, 200, { status: "COMPLETED" });
+      case "always-garbled":
+        if (req.method === "PUT") return sendJson(res, 202, { status: "CANCELLATION_REQUESTED" });
+        return void res.writeHead(200).end("<<<not json>>>");
+      default:
+        return sendJson(res, 404, { detail: "unknown" });
+    }
   });
 
   const client = (extra: Parameters<typeof createQueueClient>[0] extends infer O ? Partial<O> : never = {}) =>

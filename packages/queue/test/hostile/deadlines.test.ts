@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionError, createQueueClient, createWebhookVerifier, type FetchLike, TimeoutError, WebhookVerificationError } from "../../src/index.js";
 import { fluxLora, sampleOutput } from "../fixtures/endpoints.js";
-import { jobPath, leaksOf, sendJson, startServer, tally, TOKEN, type TestServer, watchUnhandled } from "./harness.js";
+import { jobPath, leaksOf, sendJson, startServer, tally, TOKEN, type TestServer, suiteServer, watchSuite } from "./harness.js";
 
 /** Behaviour per job id (or submit prompt): which route hangs. */
 function handler(base: () => string) {
@@ -41,20 +41,8 @@ function handler(base: () => string) {
 }
 
 describe("hostile: deadlines", () => {
-  let server: TestServer;
-  let unhandled: ReturnType<typeof watchUnhandled>;
-  beforeAll(async () => {
-    unhandled = watchUnhandled();
-    server = await startServer(handler(() => server.url));
-  });
-  afterAll(async () => {
-    await unhandled.stop();
-    await server.close();
-    console.log(
-      `hostile ${"deadlines"}: ${tally.cases} cases, leaked token characters ${tally.leakedCharacters}, unhandled rejections ${unhandled.reasons.length}`,
-    );
-    expect(unhandled.reasons).toEqual([]);
-  });
+  watchSuite("deadlines");
+  const server = suiteServer(handler(() => server.url));
 
   const client = (fetch?: FetchLike) =>
     createQueueClient({

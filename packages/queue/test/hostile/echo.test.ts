@@ -5,10 +5,10 @@
  * run of 4 or more of its characters in any field.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createQueueClient, FluxkitError, type QueueClient } from "../../src/index.js";
 import { fluxLora } from "../fixtures/endpoints.js";
-import { jobPath, leaksOf, sendJson, startServer, tally, TOKEN, type TestServer, watchUnhandled } from "./harness.js";
+import { jobPath, leaksOf, sendJson, tally, TOKEN, suiteServer, watchSuite } from "./harness.js";
 
 /** Where the client cuts each kind of string it shows (redact.ts / http.ts / client.ts). */
 const SCENARIOS = {
@@ -136,19 +136,9 @@ async function provoke(client: QueueClient, scenario: Scenario, cut: number, k: 
 }
 
 describe("hostile: the token echoed at every offset of every cut", () => {
-  let server: TestServer;
-  let unhandled: ReturnType<typeof watchUnhandled>;
   let cases = 0;
-  beforeAll(async () => {
-    unhandled = watchUnhandled();
-    server = await startServer(handler(() => server.url));
-  });
-  afterAll(async () => {
-    await unhandled.stop();
-    await server.close();
-    console.log(`hostile echo: ${cases} cases, leaked token characters ${tally.leakedCharacters}, unhandled rejections ${unhandled.reasons.length}`);
-    expect(unhandled.reasons).toEqual([]);
-  });
+  watchSuite("echo", () => `${cases} cases, leaked token characters ${tally.leakedCharacters}`);
+  const server = suiteServer(handler(() => server.url));
 
   const client = (scenario: Scenario, cut: number, k: number) =>
     createQueueClient({

@@ -6,6 +6,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { FetchLike } from "../../src/index.js";
 
 /** Long and random-looking, so that 4 of its characters in a row never occur by chance in a message. */
@@ -209,6 +210,45 @@ export function watchUnhandled(): { readonly reasons: unknown[]; stop(): Promise
       await new Promise((resolve) => setTimeout(resolve, 50));
       process.off("unhandledRejection", listener);
     },
+  };
+}
+
+/**
+ * Frames one describe block of the suite: unhandled rejections are watched from before its
+ * servers start until after they close, and none may occur; then its summary line is logged
+ * (`details` by default: the cases run and the token characters leaked so far).
+ */
+export function watchSuite(name: string, details = () => `${tally.cases} cases, leaked token characters ${tally.leakedCharacters}`): void {
+  let unhandled: ReturnType<typeof watchUnhandled> | undefined;
+  beforeAll(() => {
+    unhandled = watchUnhandled();
+  });
+  afterAll(async () => {
+    await unhandled?.stop();
+    console.log(`hostile ${name}: ${details()}, unhandled rejections ${unhandled?.reasons.length}`);
+    expect(unhandled?.reasons).toEqual([]);
+  });
+}
+
+/** A describe block's loopback server: started before its tests, closed after them. */
+export function suiteServer(handler: Handler): TestServer {
+  let server: TestServer | undefined;
+  const started = (): TestServer => {
+    if (server === undefined) throw new Error("the suite's server is not started: use it in a test or a hook, after beforeAll");
+    return server;
+  };
+  beforeAll(async () => {
+    server = await startServer(handler);
+  });
+  afterAll(() => server?.close());
+  return {
+    get url() {
+      return started().url;
+    },
+    get hits() {
+      return started().hits;
+    },
+    close: () => started().close(),
   };
 }
 

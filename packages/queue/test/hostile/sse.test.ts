@@ -4,56 +4,46 @@
  * over). Memory stays bounded because the line is dropped, not buffered.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createQueueClient, ProtocolError, TimeoutError } from "../../src/index.js";
 import { fluxLora, sampleOutput } from "../fixtures/endpoints.js";
-import { sendJson, startServer, tally, TOKEN, type TestServer, watchUnhandled } from "./harness.js";
+import { sendJson, tally, TOKEN, suiteServer, watchSuite } from "./harness.js";
 
 const LINE_LIMIT = 64 * 1024;
 const ENDLESS = 512 * 1024 * 1024;
 
 describe("hostile: endless SSE", () => {
-  let server: TestServer;
-  let unhandled: ReturnType<typeof watchUnhandled>;
   const streams: Record<string, { sent: number; closed: boolean }> = {};
 
-  beforeAll(async () => {
-    unhandled = watchUnhandled();
-    server = await startServer((req: IncomingMessage, res: ServerResponse) => {
-      const path = new URL(req.url ?? "/", "http://x").pathname;
-      const id = /\/requests\/([^/]+)/.exec(path)?.[1] ?? "";
-      if (req.method === "PUT") return sendJson(res, 202, { status: "CANCELLATION_REQUESTED" });
-      if (path.endsWith("/status/stream")) {
-        const stream: { sent: number; closed: boolean } = { sent: 0, closed: false };
-        streams[id] = stream;
-        res.on("close", () => {
-          stream.closed = true;
-        });
-        res.writeHead(200, { "content-type": "text/event-stream" });
-        const event = id.startsWith("events")
-          ? Buffer.from(`data: ${JSON.stringify({ status: "IN_PROGRESS", logs: [{ message: `step ${TOKEN}` }] })}\n\n`.repeat(50))
-          : Buffer.alloc(64 * 1024, "x");
-        if (!id.startsWith("events")) res.write("data: ");
-        // Events without end, paced a little (this server shares the test's event loop with the client).
-        const go = () => {
-          if (stream.sent >= ENDLESS || res.destroyed) return;
-          stream.sent += event.length;
-          if (!res.write(event)) res.once("drain", go);
-          else if (id.startsWith("events")) setTimeout(go, 1);
-          else setImmediate(go);
-        };
-        go();
-        return;
-      }
-      if (path.endsWith("/status")) return sendJson(res, 200, id.startsWith("events") ? { status: "IN_PROGRESS" } : { status: "COMPLETED" });
-      return sendJson(res, 200, sampleOutput);
-    });
-  });
-  afterAll(async () => {
-    await unhandled.stop();
-    await server.close();
-    console.log(`hostile ${"sse"}: ${tally.cases} cases, leaked token characters ${tally.leakedCharacters}, unhandled rejections ${unhandled.reasons.length}`);
-    expect(unhandled.reasons).toEqual([]);
+  watchSuite("sse");
+  const server = suiteServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const id = /\/requests\/([^/]+)/.exec(path)?.[1] ?? "";
+    if (req.method === "PUT") return sendJson(res, 202, { status: "CANCELLATION_REQUESTED" });
+    if (path.endsWith("/status/stream")) {
+      const stream: { sent: number; closed: boolean } = { sent: 0, closed: false };
+      streams[id] = stream;
+      res.on("close", () => {
+        stream.closed = true;
+      });
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      const event = id.startsWith("events")
+        ? Buffer.from(`data: ${JSON.stringify({ status: "IN_PROGRESS", logs: [{ message: `step ${TOKEN}` }] })}\n\n`.repeat(50))
+        : Buffer.alloc(64 * 1024, "x");
+      if (!id.startsWith("events")) res.write("data: ");
+      // Events without end, paced a little (this server shares the test's event loop with the client).
+      const go = () => {
+        if (stream.sent >= ENDLESS || res.destroyed) return;
+        stream.sent += event.length;
+        if (!res.write(event)) res.once("drain", go);
+        else if (id.startsWith("events")) setTimeout(go, 1);
+        else setImmediate(go);
+      };
+      go();
+      return;
+    }
+    if (path.endsWith("/status")) return sendJson(res, 200, id.startsWith("events") ? { status: "IN_PROGRESS" } : { status: "COMPLETED" });
+    return sendJson(res, 200, sampleOutput);
   });
 
   const client = () =>

@@ -4,7 +4,7 @@
  * say the opposite. Nothing here is ever submitted twice.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AbortError,
   ConnectionError,
@@ -17,7 +17,7 @@ import {
   ValidationError,
 } from "../../src/index.js";
 import { fluxLora } from "../fixtures/endpoints.js";
-import { jobPath, leaksOf, sendJson, startServer, tally, TOKEN, type TestServer, watchUnhandled } from "./harness.js";
+import { jobPath, leaksOf, sendJson, startServer, tally, TOKEN, suiteServer, watchSuite } from "./harness.js";
 
 type Case = {
   readonly prompt: string;
@@ -90,25 +90,13 @@ const CASES: readonly Case[] = [
 ];
 
 describe("hostile: ambiguous submits", () => {
-  let server: TestServer;
-  let unhandled: ReturnType<typeof watchUnhandled>;
-  beforeAll(async () => {
-    unhandled = watchUnhandled();
-    server = await startServer((req, res, body) => {
-      const prompt = (JSON.parse(body || "{}") as { prompt?: string }).prompt ?? "";
-      if (prompt === "hang") return; // aborted by the caller
-      const found = CASES.find((c) => c.prompt === prompt);
-      if (found === undefined) return sendJson(res, 404, { detail: "unknown" });
-      found.answer(req, res, server.url);
-    });
-  });
-  afterAll(async () => {
-    await unhandled.stop();
-    await server.close();
-    console.log(
-      `hostile ${"submits"}: ${tally.cases} cases, leaked token characters ${tally.leakedCharacters}, unhandled rejections ${unhandled.reasons.length}`,
-    );
-    expect(unhandled.reasons).toEqual([]);
+  watchSuite("submits");
+  const server = suiteServer((req, res, body) => {
+    const prompt = (JSON.parse(body || "{}") as { prompt?: string }).prompt ?? "";
+    if (prompt === "hang") return; // aborted by the caller
+    const found = CASES.find((c) => c.prompt === prompt);
+    if (found === undefined) return sendJson(res, 404, { detail: "unknown" });
+    found.answer(req, res, server.url);
   });
 
   const client = () =>

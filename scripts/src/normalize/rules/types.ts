@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../json.js";
+import { FileError } from "../../file-error.js";
 
 /** What a rule may use besides the document: where it came from, and a way to say what it did. */
 export interface RuleContext {
@@ -14,13 +15,13 @@ export interface Rule {
   apply(doc: JsonObject, ctx: RuleContext): void;
 }
 
-export class RuleError extends Error {
+export class RuleError extends FileError {
+  override name = "RuleError";
   constructor(
     readonly rule: string,
-    readonly file: string,
+    file: string,
     message: string,
   ) {
-    super(`${file}: [${rule}] ${message}`);
-    this.name = "RuleError";
+    super(file, `[${rule}] ${message}`);
   }
 }

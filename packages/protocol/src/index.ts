@@ -23,3 +23,5 @@ export type { FollowUpPaths } from "./routes.js";
 export { ANNOTATION_KEYWORDS, SUPPORTED_KEYWORDS, unsupportedKeywords, validateSchema } from "./schema-validator.js";
 export type { Schema, SchemaError } from "./schema-validator.js";
 export type { CompletedStatus, InProgressStatus, InQueueStatus, QueueLog, QueueStatus, QueueStatusName } from "./status.js";
+export { serverConnection } from "./server-connection.js";
+export type { ServerChoice, ServerConnection } from "./server-connection.js";

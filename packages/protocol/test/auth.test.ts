@@ -7,6 +7,7 @@ import {
   providerNames,
   providerPresets,
   requireToken,
+  serverConnection,
   tokenVariables,
 } from "../src/index.js";
 
@@ -61,5 +62,21 @@ describe("auth header and token", () => {
       },
     );
     expect(findToken("fal", undefined, env)).toBeUndefined();
+  });
+});
+
+describe("serverConnection (the generated openapi-fetch clients)", () => {
+  const servers = [
+    { provider: "chainhub", url: "https://api.chainhub.tech", auth: "bearer" as const },
+    { provider: "fal", url: "https://queue.fal.run", auth: "key" as const },
+  ];
+  it("defaults to the first server and uses the scheme of the server asked for", () => {
+    expect(serverConnection(servers, { token: "t" })).toEqual({ baseUrl: "https://api.chainhub.tech", headers: { Authorization: "Bearer t" } });
+    expect(serverConnection(servers, { baseUrl: "https://queue.fal.run", token: "t" }).headers).toEqual({ Authorization: "Key t" });
+    expect(serverConnection(servers, { baseUrl: "http://127.0.0.1:4000", token: "t", auth: "key" })).toEqual({
+      baseUrl: "http://127.0.0.1:4000",
+      headers: { Authorization: "Key t" },
+    });
+    expect(serverConnection(servers).headers).toEqual({});
   });
 });

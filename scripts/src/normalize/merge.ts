@@ -12,8 +12,6 @@ import { assertServerUrl } from "./rules/server-urls.js";
 export interface Provider {
   url: string;
   auth: "bearer" | "key";
-  /** The environment variable a client reads this provider's token from (see provider-table.ts). */
-  token_env: string;
   description: string;
 }
 

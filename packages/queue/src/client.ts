@@ -1,5 +1,5 @@
 import { linkedController, pause, systemClock, type Clock } from "./clock.js";
-import type { EndpointDefinition, InputIssue } from "./endpoint.js";
+import type { EndpointDefinition, InputIssue } from "@fluxkit/protocol";
 import {
   AbortError,
   AuthenticationError,
@@ -13,9 +13,9 @@ import {
   TimeoutError,
   ValidationError,
   ConnectionError,
-  isRecord,
-  jobMayExistHint,
 } from "./errors.js";
+import { isRecord } from "./is-record.js";
+import { jobMayExistHint } from "./messages.js";
 import { HttpClient, type FetchLike } from "./http.js";
 import { prepareInput } from "./input.js";
 import { CompletionHistory, PollSchedule, resolvePollingOptions, type PollingOptions } from "./polling.js";

@@ -54,7 +54,7 @@ export interface ProxyOptions {
   readonly endpoints: readonly AnyEndpoint[];
   /** The upstream: a preset (`"fal"`, `"chainhub"`, `"kkiai"`) or `{ baseUrl, auth }`. Never taken from a request. */
   readonly provider: ProviderName | CustomProvider;
-  /** The provider token. Defaults to the provider's variable (FAL_KEY, CHAINHUB_TOKEN, KKIAI_TOKEN), then FLUXKIT_TOKEN. */
+  /** The provider token. Defaults to the provider's own variable (its `tokenEnv` in `providerPresets`), then FLUXKIT_TOKEN. */
   readonly token?: string;
   /** Signs request ids to their callers (at least 32 characters). Defaults to FLUXKIT_PROXY_SECRET. */
   readonly secret?: string;

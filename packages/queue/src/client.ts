@@ -41,7 +41,7 @@ export interface QueueClientOptions {
    * `{ proxyUrl }`: your `@fluxkit/proxy` route, which holds the token (browsers use this).
    */
   readonly provider: ProviderName | CustomProvider | ProxyProvider;
-  /** Defaults to the provider's variable (CHAINHUB_TOKEN, KKIAI_TOKEN, FAL_KEY), then FLUXKIT_TOKEN; never with `{ proxyUrl }`. */
+  /** Defaults to the provider's own variable (its `tokenEnv` in `providerPresets`), then FLUXKIT_TOKEN; never with `{ proxyUrl }`. */
   readonly token?: string;
   /** Defaults to the global fetch. */
   readonly fetch?: FetchLike;

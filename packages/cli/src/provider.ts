@@ -5,17 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { createEmulator } from "@fluxkit/emulator";
-import {
-  type Env,
-  findToken,
-  GENERIC_TOKEN_ENV,
-  isProviderName,
-  type ProviderName,
-  providerNames,
-  providerPresets,
-  readEnv,
-  tokenVariables,
-} from "@fluxkit/protocol";
+import type { Env, ProviderName } from "@fluxkit/protocol";
+import { findToken, GENERIC_TOKEN_ENV, isProviderName, providerNames, providerPresets, readEnv, tokenVariables } from "@fluxkit/protocol";
 import { createQueueClient, type QueueClient } from "@fluxkit/queue";
 import type { RegisteredEndpoint } from "./endpoints.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";

@@ -2,18 +2,8 @@
  * The proxy's configuration and its checks. Everything is decided when the proxy is created:
  * a missing token, secret or authorization hook is an error then, not a request that fails later.
  */
-import {
-  type AnyEndpoint,
-  authorizationValue,
-  defaultEnv,
-  findToken,
-  isProviderName,
-  type ProviderName,
-  providerNames,
-  providerPresets,
-  readEnv,
-  tokenVariables,
-} from "@fluxkit/protocol";
+import type { AnyEndpoint, ProviderName } from "@fluxkit/protocol";
+import { authorizationValue, defaultEnv, findToken, isProviderName, providerNames, providerPresets, readEnv, tokenVariables } from "@fluxkit/protocol";
 import type { CustomProvider } from "@fluxkit/queue";
 import { endpointProblem, RouteTable, type QueueRoute } from "./routes.js";
 

@@ -1,10 +1,9 @@
 /** Validate any value against a schema of a normalized spec (Ajv, JSON Schema 2020-12). */
-import { inputIssues } from "@fluxkit/protocol";
 import Ajv2020 from "ajv/dist/2020.js";
 import type { JsonObject, JsonValue } from "./spec-catalog.js";
 
 export interface SchemaValidator {
-  /** Errors (`path message`, as @fluxkit/protocol phrases issues) for `value` against the schema at `pointer` (e.g. "#/components/schemas/Output"); [] when valid. */
+  /** Errors for `value` against the schema at `pointer` (e.g. "#/components/schemas/Output"); [] when valid. */
   errors(pointer: string, value: JsonValue | unknown): string[];
 }
 
@@ -17,7 +16,7 @@ export function specValidator(doc: JsonObject): SchemaValidator {
       const validate = ajv.getSchema(`spec${pointer}`);
       if (!validate) throw new Error(`no schema at ${pointer}`);
       if (validate(value)) return [];
-      return inputIssues(validate.errors ?? []).map((issue) => `${issue.path || "(root)"} ${issue.message}`);
+      return (validate.errors ?? []).map((e) => `${e.instancePath || "(root)"} ${e.message ?? e.keyword}`);
     },
   };
 }

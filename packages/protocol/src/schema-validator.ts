@@ -26,10 +26,6 @@ export const SUPPORTED_KEYWORDS: readonly string[] = [
   "maximum",
   "exclusiveMinimum",
   "exclusiveMaximum",
-  "minLength",
-  "maxLength",
-  "minItems",
-  "maxItems",
   "required",
   "properties",
   "items",
@@ -127,18 +123,7 @@ export function validateSchema(schema: Schema, value: unknown): SchemaError[] {
         if (limit !== undefined && !ok(data, limit)) fail(keyword, { comparison, limit }, `must be ${comparison} ${limit}`);
       }
     }
-    if (typeof data === "string") {
-      const length = [...data].length;
-      const min = node.minLength as number | undefined;
-      const max = node.maxLength as number | undefined;
-      if (min !== undefined && length < min) fail("minLength", { limit: min }, `must NOT have fewer than ${min} characters`);
-      if (max !== undefined && length > max) fail("maxLength", { limit: max }, `must NOT have more than ${max} characters`);
-    }
     if (Array.isArray(data)) {
-      const min = node.minItems as number | undefined;
-      const max = node.maxItems as number | undefined;
-      if (min !== undefined && data.length < min) fail("minItems", { limit: min }, `must NOT have fewer than ${min} items`);
-      if (max !== undefined && data.length > max) fail("maxItems", { limit: max }, `must NOT have more than ${max} items`);
       const items = node.items as Schema | undefined;
       if (items !== undefined) for (const [i, item] of data.entries()) check(items, item, `${path}/${i}`);
     }

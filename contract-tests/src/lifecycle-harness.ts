@@ -4,7 +4,8 @@
  * (tiny retry and polling delays), small inputs built from the spec, and the checks that a
  * result is real (schema-valid output, images that decode to the stated size and type).
  */
-import { createEmulator, type Emulator, type EmulatorOptions, type ProviderName } from "@fluxkit/emulator";
+import { createEmulator, type Emulator, type EmulatorOptions } from "@fluxkit/emulator";
+import { isProviderName, type ProviderName, providerNames } from "@fluxkit/protocol";
 import { createQueueClient, type EndpointDefinition, type QueueClient, type QueueClientOptions } from "@fluxkit/queue";
 import { gradientPngDataUri, imageBytes, readImageHeader } from "./image-bytes.js";
 import { everyFieldInput, requiredOnlyInput } from "./sample-input.js";
@@ -29,15 +30,13 @@ export interface LifecycleCase {
   readonly provider: ProviderName;
 }
 
-const KNOWN_PROVIDERS: readonly ProviderName[] = ["chainhub", "kkiai", "fal"];
-
 /** The providers a spec lists in `servers[].x-fluxkit-provider`. */
 export function providerModes(endpoint: SpecEndpoint): ProviderName[] {
   const servers = Array.isArray(endpoint.doc.servers) ? endpoint.doc.servers : [];
   const named = servers.filter(isObject).map((s) => String(s["x-fluxkit-provider"]));
-  const unknown = named.filter((p) => !(KNOWN_PROVIDERS as readonly string[]).includes(p));
+  const unknown = named.filter((p) => !isProviderName(p));
   if (unknown.length > 0)
-    throw new Error(`${endpoint.file}: unknown x-fluxkit-provider ${unknown.join(", ")}; the emulator plays ${KNOWN_PROVIDERS.join(", ")}.`);
+    throw new Error(`${endpoint.file}: unknown x-fluxkit-provider ${unknown.join(", ")}; the emulator plays ${providerNames.join(", ")}.`);
   return named as ProviderName[];
 }
 

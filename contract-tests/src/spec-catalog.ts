@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { submitPath } from "@fluxkit/protocol";
 import { parse } from "yaml";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -30,7 +31,7 @@ export function loadEndpoints(dir = SPECS_DIR): SpecEndpoint[] {
       const file = `${dir}${name}`;
       const doc = parse(readFileSync(file, "utf8")) as JsonObject;
       const meta = (doc.info as JsonObject)["x-fluxkit-endpoint"] as JsonObject;
-      return { slug: name.replace(/\.yaml$/, ""), file, id: String(meta.id), app: String(meta.app), submitPath: `/${String(meta.id)}`, doc };
+      return { slug: name.replace(/\.yaml$/, ""), file, id: String(meta.id), app: String(meta.app), submitPath: submitPath(String(meta.id)), doc };
     });
 }
 

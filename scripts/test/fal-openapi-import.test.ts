@@ -81,9 +81,10 @@ describe("specs:import of fal's queue OpenAPI", () => {
 
   it("makes a new package that builds and runs a job against the emulator", async () => {
     const dir = join(root, "packages/flux-schnell");
-    // What `pnpm install` would link: the package's one dependency.
-    await mkdir(join(dir, "node_modules"), { recursive: true });
+    // What `pnpm install` would link: the package's dependencies.
+    await mkdir(join(dir, "node_modules/@fluxkit"), { recursive: true });
     await symlink(await realpath(join(REPO, "packages/flux-lora/node_modules/openapi-fetch")), join(dir, "node_modules/openapi-fetch"));
+    await symlink(join(REPO, "packages/protocol"), join(dir, "node_modules/@fluxkit/protocol"));
     const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
     await run(process.execPath, [tsc, "-p", join(dir, "tsconfig.build.json")], { timeout: 120_000 });
     const pkg = JSON.parse(await readFile(join(dir, "package.json"), "utf8")) as { name: string; main: string };

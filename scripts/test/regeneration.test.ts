@@ -298,10 +298,11 @@ describe("regeneration scenarios (endpoints appear and disappear)", () => {
     ]) {
       expect(files).toContain(`packages/flux-schnell/${f}`);
     }
-    // Type-check the new package as the workspace would: base tsconfig and openapi-fetch in reach.
+    // Type-check the new package as the workspace would: base tsconfig, openapi-fetch and @fluxkit/protocol in reach.
     await copyFile(join(REPO, "tsconfig.base.json"), join(root, "tsconfig.base.json"));
-    await mkdir(join(root, "node_modules"), { recursive: true });
+    await mkdir(join(root, "node_modules/@fluxkit"), { recursive: true });
     await symlink(await realpath(join(REPO, "packages/flux-lora/node_modules/openapi-fetch")), join(root, "node_modules/openapi-fetch"));
+    await symlink(join(REPO, "packages/protocol"), join(root, "node_modules/@fluxkit/protocol"));
     execFileSync(join(REPO, "node_modules/.bin/tsc"), ["-p", "packages/flux-schnell/tsconfig.json"], { cwd: root, stdio: "pipe" });
   });
 

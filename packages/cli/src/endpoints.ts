@@ -3,7 +3,7 @@
  * so a newly generated endpoint is a `flux run` target with no change here.
  */
 import { endpointIdsBySlug, endpointPackages } from "@fluxkit/endpoints";
-import type { AnyEndpoint } from "@fluxkit/queue";
+import type { AnyEndpoint } from "@fluxkit/protocol";
 import { type FlagSpec, flagsFromSchema, type SchemaNode } from "./flags.js";
 import { usageError } from "./exit-codes.js";
 
@@ -32,9 +32,9 @@ function register(packageName: string, endpoint: AnyEndpoint, inputSchema: unkno
 }
 
 // The generated endpoints carry their precise Input/Output types; the CLI only needs routing
-// metadata and the validator, so each is widened to AnyEndpoint here.
+// metadata and the validator, so each is used as AnyEndpoint here.
 export const ENDPOINTS: readonly RegisteredEndpoint[] = Object.entries(endpointIdsBySlug).map(([slug, id]) =>
-  register(`@fluxkit/${slug}`, endpointPackages[id].endpoint as unknown as AnyEndpoint, endpointPackages[id].inputSchema),
+  register(`@fluxkit/${slug}`, endpointPackages[id].endpoint, endpointPackages[id].inputSchema),
 );
 
 export function endpointList(): string {

@@ -1,4 +1,5 @@
 /** Options shared by several commands, their help lines, and small parsers with clear errors. */
+import { providerNames, providerPresets } from "@fluxkit/protocol";
 import { usageError } from "./exit-codes.js";
 
 type OptionConfig = { readonly type: "string" | "boolean"; readonly short?: string };
@@ -28,9 +29,9 @@ export function maxImageBytes(value: string | undefined): number | undefined {
 
 export const HELP_OPTION = { help: { type: "boolean", short: "h" } } as const satisfies Record<string, OptionConfig>;
 
-export const CONNECTION_HELP = `  --provider <local|chainhub|kkiai|fal>
+export const CONNECTION_HELP = `  --provider <local|${providerNames.join("|")}>
       Where jobs run. Default: the endpoint's first provider whose token is set
-      (CHAINHUB_TOKEN, KKIAI_TOKEN, FAL_KEY), else local: an emulator started inside
+      (${providerNames.map((name) => providerPresets[name].tokenEnv).join(", ")}), else local: an emulator started inside
       this process (offline, no token, images are test patterns).
       FLUXKIT_TOKEN is read after the provider's own variable.
   --base-url <url>

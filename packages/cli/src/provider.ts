@@ -5,14 +5,17 @@
  */
 import { randomUUID } from "node:crypto";
 import { createEmulator } from "@fluxkit/emulator";
-import { createQueueClient, providerPresets, type ProviderName, type QueueClient } from "@fluxkit/queue";
+import type { Env, ProviderName } from "@fluxkit/protocol";
+import { findToken, GENERIC_TOKEN_ENV, isProviderName, providerNames, providerPresets, readEnv, tokenVariables } from "@fluxkit/protocol";
+import { createQueueClient, type QueueClient } from "@fluxkit/queue";
 import type { RegisteredEndpoint } from "./endpoints.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";
 
-export const PROVIDER_CHOICES = ["local", "chainhub", "kkiai", "fal"] as const;
-export type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
+/** `local` (the embedded emulator) and every provider of @fluxkit/protocol's table. */
+export const PROVIDER_CHOICES: readonly ProviderChoice[] = ["local", ...providerNames];
+export type ProviderChoice = "local" | ProviderName;
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env };
 
 export interface ProviderFlags {
   /** `--provider` */
@@ -35,21 +38,7 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-const GENERIC_TOKEN_ENV = "FLUXKIT_TOKEN";
-const PRESETS = Object.keys(providerPresets) as ProviderName[];
-
-function readEnv(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === "" ? undefined : value;
-}
-
-function tokenFor(preset: ProviderName, env: Env): string | undefined {
-  return readEnv(env, providerPresets[preset].tokenEnv) ?? readEnv(env, GENERIC_TOKEN_ENV);
-}
-
-function isPreset(name: string): name is ProviderName {
-  return (PRESETS as string[]).includes(name);
-}
+const PRESETS = providerNames;
 
 function checkOffered(endpoint: RegisteredEndpoint, provider: ProviderName): void {
   const offered = endpoint.endpoint.servers.map((s) => s.provider);
@@ -70,7 +59,7 @@ export function chooseProvider(flags: ProviderFlags, env: Env, endpoint: Registe
     return asked as ProviderChoice;
   }
   for (const server of endpoint.endpoint.servers) {
-    if (isPreset(server.provider) && readEnv(env, providerPresets[server.provider].tokenEnv) !== undefined) {
+    if (isProviderName(server.provider) && readEnv(env, providerPresets[server.provider].tokenEnv) !== undefined) {
       return server.provider;
     }
   }
@@ -96,15 +85,16 @@ export async function connect(flags: ProviderFlags, env: Env, endpoint: Register
   const choice = endpoint === undefined ? namedProvider(flags, env) : chooseProvider(flags, env, endpoint);
   if (choice === "local") return connectLocal();
   if (endpoint !== undefined) checkOffered(endpoint, choice);
-  const token = tokenFor(choice, env);
-  if (token === undefined) {
+  if (findToken(choice, undefined, env) === undefined) {
+    const [own, generic] = tokenVariables(choice);
     throw new CliError(
-      `--provider ${choice}: no token. Set ${providerPresets[choice].tokenEnv} (or ${GENERIC_TOKEN_ENV}) in the environment, e.g. \`export ${providerPresets[choice].tokenEnv}=…\`. To run offline against the embedded emulator, use --provider local.`,
+      `--provider ${choice}: no token. Set ${own} (or ${generic}) in the environment, e.g. \`export ${own}=…\`. To run offline against the embedded emulator, use --provider local.`,
       ExitCode.auth,
     );
   }
   return {
-    queue: createQueueClient({ provider: choice, token }),
+    // The queue reads the token from the same environment, by the same rule.
+    queue: createQueueClient({ provider: choice, env }),
     label: choice,
     identity: choice,
     ephemeral: false,
@@ -159,15 +149,16 @@ export function sharedProviderIdentity(flags: ProviderFlags, env: Env, endpoint:
 
 function connectToUrl(baseUrl: string, provider: string | undefined, env: Env): Connection {
   const url = parseBaseUrl(baseUrl);
-  if (provider !== undefined && !isPreset(provider)) {
+  if (provider !== undefined && !isProviderName(provider)) {
     throw usageError(`--provider ${provider} with --base-url: give the scheme the server plays (${PRESETS.join(", ")}), or leave --provider out for fal's.`);
   }
   const preset = provider as ProviderName | undefined;
   const auth = preset === undefined ? "key" : providerPresets[preset].auth;
   // A local emulator accepts any non-empty token; elsewhere a missing token is the server's to refuse.
-  const token = (preset === undefined ? readEnv(env, GENERIC_TOKEN_ENV) : tokenFor(preset, env)) ?? (isLoopback(url) ? "local" : undefined);
+  // The scheme's own variable counts too (a custom host reads only FLUXKIT_TOKEN), so the token is passed.
+  const token = findToken(preset, undefined, env) ?? (isLoopback(url) ? "local" : undefined);
   return {
-    queue: createQueueClient({ provider: { baseUrl: url.href.replace(/\/+$/, ""), auth }, ...(token === undefined ? {} : { token }), env: {} }),
+    queue: createQueueClient({ provider: { baseUrl: url.href.replace(/\/+$/, ""), auth }, ...(token === undefined ? {} : { token }), env }),
     label: url.origin,
     identity: urlIdentity(url),
     ephemeral: false,
@@ -179,7 +170,7 @@ async function connectLocal(): Promise<Connection> {
   // A random seed, so request ids (and file names) differ from one run to the next.
   const emulator = await createEmulator({ provider: "fal", latency: "fast", allEndpoints: true, seed: randomUUID() });
   return {
-    queue: createQueueClient({ provider: { baseUrl: emulator.url, auth: emulator.auth }, token: "local", env: {} }),
+    queue: createQueueClient({ provider: { baseUrl: emulator.url, auth: emulator.auth }, token: "local" }),
     label: "local (embedded emulator)",
     identity: `local:${randomUUID()}`,
     ephemeral: true,

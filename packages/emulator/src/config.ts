@@ -1,15 +1,13 @@
 /** Configuration values shared by the in-process API and the CLI, and their parsing. */
+import { type AuthScheme, type ProviderName, providerNames, providerPresets } from "@fluxkit/protocol";
 
-export const PROVIDERS = ["chainhub", "kkiai", "fal"] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
-export type AuthScheme = "bearer" | "key";
+export type { AuthScheme, ProviderName };
+
+/** The providers the emulator can play (the table in @fluxkit/protocol, from specs/providers.yaml). */
+export const PROVIDERS: readonly ProviderName[] = providerNames;
 
 /** The auth scheme each provider plays: gateways take Bearer, fal takes Key. */
-export const PROVIDER_AUTH: Readonly<Record<ProviderName, AuthScheme>> = {
-  chainhub: "bearer",
-  kkiai: "bearer",
-  fal: "key",
-};
+export const PROVIDER_AUTH = Object.fromEntries(providerNames.map((name) => [name, providerPresets[name].auth])) as Readonly<Record<ProviderName, AuthScheme>>;
 
 /**
  * How long a job waits and runs. `manual: true` keeps running jobs IN_PROGRESS until

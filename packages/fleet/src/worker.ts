@@ -13,7 +13,8 @@
  * worker resumes it by its request id.
  */
 import { hostname } from "node:os";
-import type { AnyEndpoint, QueueClient, WebhookDelivery } from "@fluxkit/queue";
+import type { AnyEndpoint } from "@fluxkit/protocol";
+import type { QueueClient, WebhookDelivery } from "@fluxkit/queue";
 import { AbortError, FluxkitError, JobFailedError } from "@fluxkit/queue";
 import { type Job, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import type { Redis } from "ioredis";

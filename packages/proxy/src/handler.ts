@@ -7,6 +7,7 @@
  * (submit) content type, fal headers, body size, JSON, the endpoint's own validator
  * (follow-up) the request id is the caller's.
  */
+import { requestPath } from "@fluxkit/protocol";
 import { readBodyCapped } from "./body.js";
 import { type ProxyOptions, type ResolvedConfig, resolveOptions } from "./options.js";
 import { jsonResponse, refuse } from "./refusal.js";
@@ -132,7 +133,7 @@ async function handle(request: Request, { config, signer, redact, log }: Context
   }
 
   const upstreamBase = `${config.upstream.origin}${config.upstream.prefix}`;
-  const callerJob = (id: string): CallerJob => ({ id, base: `${url.origin}${config.basePath}/${match.app}/requests/${id}` });
+  const callerJob = (id: string): CallerJob => ({ id, base: `${url.origin}${config.basePath}${requestPath(match.app, id)}` });
 
   if (match.route === "submit") {
     const contentType = request.headers.get("content-type") ?? "";
@@ -201,7 +202,7 @@ async function handle(request: Request, { config, signer, redact, log }: Context
     return refuse(404, "proxy_request_not_found", `Request ${match.requestId} not found for this caller under ${match.app}.`);
   }
   const job = callerJob(match.requestId);
-  const base = `${upstreamBase}/${match.app}/requests/${encodeURIComponent(upstreamId)}`;
+  const base = `${upstreamBase}${requestPath(match.app, upstreamId)}`;
   const suffix = { result: "", status: "/status", stream: "/status/stream", cancel: "/cancel" }[match.route];
   const logs = url.searchParams.get("logs") === "1" ? "?logs=1" : "";
   const upstream = await forward(`${base}${suffix}${logs}`, {

@@ -2,7 +2,9 @@
  * The proxy's configuration and its checks. Everything is decided when the proxy is created:
  * a missing token, secret or authorization hook is an error then, not a request that fails later.
  */
-import { providerPresets, type AnyEndpoint, type CustomProvider, type ProviderName } from "@fluxkit/queue";
+import type { AnyEndpoint, ProviderName } from "@fluxkit/protocol";
+import { authorizationValue, defaultEnv, findToken, isProviderName, providerNames, providerPresets, readEnv, tokenVariables } from "@fluxkit/protocol";
+import type { CustomProvider } from "@fluxkit/queue";
 import { endpointProblem, RouteTable, type QueueRoute } from "./routes.js";
 
 /**
@@ -42,7 +44,7 @@ export interface ProxyOptions {
   readonly endpoints: readonly AnyEndpoint[];
   /** The upstream: a preset (`"fal"`, `"chainhub"`, `"kkiai"`) or `{ baseUrl, auth }`. Never taken from a request. */
   readonly provider: ProviderName | CustomProvider;
-  /** The provider token. Defaults to the provider's variable (FAL_KEY, CHAINHUB_TOKEN, KKIAI_TOKEN), then FLUXKIT_TOKEN. */
+  /** The provider token. Defaults to the provider's own variable (its `tokenEnv` in `providerPresets`), then FLUXKIT_TOKEN. */
   readonly token?: string;
   /** Signs request ids to their callers (at least 32 characters). Defaults to FLUXKIT_PROXY_SECRET. */
   readonly secret?: string;
@@ -94,15 +96,13 @@ export interface ResolvedConfig {
   readonly log: (message: string) => void;
 }
 
-/** The variable read after the provider's own, as `@fluxkit/queue` does. */
-const GENERIC_TOKEN_ENV = "FLUXKIT_TOKEN";
 const SECRET_ENV = "FLUXKIT_PROXY_SECRET";
 const MIN_SECRET_LENGTH = 32;
 export const DEFAULT_BASE_PATH = "/api/fal";
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 export function resolveOptions(options: ProxyOptions): ResolvedConfig {
-  const env = options.env ?? processEnv();
+  const env = options.env ?? defaultEnv();
   const endpoints: readonly AnyEndpoint[] = options.endpoints;
   if (!Array.isArray(options.endpoints) || endpoints.length === 0) {
     throw new ProxyConfigError(
@@ -118,7 +118,7 @@ export function resolveOptions(options: ProxyOptions): ResolvedConfig {
     seen.add(endpoint.id);
   }
 
-  const { upstream, auth, tokenEnv } = resolveUpstream(options.provider);
+  const { upstream, auth, preset } = resolveUpstream(options.provider);
   if (upstream.name !== "custom") {
     for (const endpoint of endpoints) {
       if (!endpoint.servers.some((s) => s.provider === upstream.name)) {
@@ -130,15 +130,16 @@ export function resolveOptions(options: ProxyOptions): ResolvedConfig {
     }
   }
 
-  const token = options.token ?? firstEnv(env, tokenEnv);
+  // The token's variables and their order are @fluxkit/queue's too (protocol's findToken).
+  const token = options.token ?? findToken(preset, undefined, env);
   if (token === undefined || token === "") {
-    throw new ProxyConfigError("token", `No provider token: pass { token } or set ${tokenEnv.join(" or ")} on the server.`);
+    throw new ProxyConfigError("token", `No provider token: pass { token } or set ${tokenVariables(preset).join(" or ")} on the server.`);
   }
   if (/[\s\u0000-\u001f\u007f]/.test(token)) {
     throw new ProxyConfigError("token", "The provider token contains whitespace or control characters; check how it is set (a trailing newline?).");
   }
 
-  const secret = options.secret ?? firstEnv(env, [SECRET_ENV]);
+  const secret = options.secret ?? readEnv(env, SECRET_ENV);
   if (secret === undefined || secret.length < MIN_SECRET_LENGTH) {
     throw new ProxyConfigError(
       "secret",
@@ -169,7 +170,7 @@ export function resolveOptions(options: ProxyOptions): ResolvedConfig {
     routes: new RouteTable(endpoints),
     basePath: resolveBasePath(options.basePath ?? DEFAULT_BASE_PATH),
     upstream,
-    authorization: `${auth === "bearer" ? "Bearer" : "Key"} ${token}`,
+    authorization: authorizationValue(auth, token),
     token,
     secret,
     authorize: options.authorize,
@@ -185,21 +186,15 @@ export function resolveOptions(options: ProxyOptions): ResolvedConfig {
 function resolveUpstream(provider: ProviderName | CustomProvider): {
   upstream: ResolvedConfig["upstream"];
   auth: "bearer" | "key";
-  tokenEnv: string[];
+  /** The preset whose variable holds the token; undefined for a custom host (FLUXKIT_TOKEN only). */
+  preset: ProviderName | undefined;
 } {
   if (typeof provider === "string") {
-    const preset = providerPresets[provider];
-    if (preset === undefined) {
-      throw new ProxyConfigError(
-        "provider",
-        `Unknown provider "${String(provider)}": use one of ${Object.keys(providerPresets).join(", ")} or { baseUrl, auth }.`,
-      );
+    if (!isProviderName(provider)) {
+      throw new ProxyConfigError("provider", `Unknown provider "${String(provider)}": use one of ${providerNames.join(", ")} or { baseUrl, auth }.`);
     }
-    return {
-      upstream: { origin: new URL(preset.baseUrl).origin, prefix: "", name: provider },
-      auth: preset.auth,
-      tokenEnv: [preset.tokenEnv, GENERIC_TOKEN_ENV],
-    };
+    const preset = providerPresets[provider];
+    return { upstream: { origin: new URL(preset.baseUrl).origin, prefix: "", name: provider }, auth: preset.auth, preset: provider };
   }
   if (provider === null || typeof provider !== "object" || typeof provider.baseUrl !== "string") {
     throw new ProxyConfigError("provider", "provider must be a preset name or { baseUrl, auth }.");
@@ -216,7 +211,7 @@ function resolveUpstream(provider: ProviderName | CustomProvider): {
   if (provider.auth !== "bearer" && provider.auth !== "key") {
     throw new ProxyConfigError("provider", `Invalid provider auth "${String(provider.auth)}": expected "bearer" or "key".`);
   }
-  return { upstream: { origin: url.origin, prefix: url.pathname.replace(/\/+$/, ""), name: "custom" }, auth: provider.auth, tokenEnv: [GENERIC_TOKEN_ENV] };
+  return { upstream: { origin: url.origin, prefix: url.pathname.replace(/\/+$/, ""), name: "custom" }, auth: provider.auth, preset: undefined };
 }
 
 function resolveBasePath(basePath: string): string {
@@ -244,20 +239,4 @@ function resolveOrigin(origin: string): string {
   }
   // Non-special schemes have an opaque origin ("null"): compare the literal the browser sends instead.
   return url.origin !== "null" ? url.origin : origin.replace(/\/+$/, "");
-}
-
-function firstEnv(env: Readonly<Record<string, string | undefined>>, names: readonly string[]): string | undefined {
-  for (const name of names) {
-    const value = env[name]?.trim();
-    if (value !== undefined && value !== "") return value;
-  }
-  return undefined;
-}
-
-function processEnv(): Readonly<Record<string, string | undefined>> {
-  try {
-    return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-  } catch {
-    return {};
-  }
 }

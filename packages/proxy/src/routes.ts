@@ -3,7 +3,7 @@
  * routes of its owner/app (specs/queue.yaml). Paths are matched exactly, segment by segment, after
  * refusing anything a path trick is made of; nothing else reaches the upstream.
  */
-import type { AnyEndpoint } from "@fluxkit/queue";
+import type { AnyEndpoint } from "@fluxkit/protocol";
 
 export type QueueRoute = "submit" | "status" | "stream" | "result" | "cancel";
 

@@ -1,5 +1,5 @@
 import { linkedController, pause, systemClock, type Clock } from "./clock.js";
-import type { EndpointDefinition, InputIssue } from "./endpoint.js";
+import type { EndpointDefinition, InputIssue } from "@fluxkit/protocol";
 import {
   AbortError,
   AuthenticationError,
@@ -13,9 +13,9 @@ import {
   TimeoutError,
   ValidationError,
   ConnectionError,
-  isRecord,
-  jobMayExistHint,
 } from "./errors.js";
+import { isRecord } from "./is-record.js";
+import { jobMayExistHint } from "./messages.js";
 import { HttpClient, type FetchLike } from "./http.js";
 import { prepareInput } from "./input.js";
 import { CompletionHistory, PollSchedule, resolvePollingOptions, type PollingOptions } from "./polling.js";
@@ -41,7 +41,7 @@ export interface QueueClientOptions {
    * `{ proxyUrl }`: your `@fluxkit/proxy` route, which holds the token (browsers use this).
    */
   readonly provider: ProviderName | CustomProvider | ProxyProvider;
-  /** Defaults to the provider's variable (CHAINHUB_TOKEN, KKIAI_TOKEN, FAL_KEY), then FLUXKIT_TOKEN; never with `{ proxyUrl }`. */
+  /** Defaults to the provider's own variable (its `tokenEnv` in `providerPresets`), then FLUXKIT_TOKEN; never with `{ proxyUrl }`. */
   readonly token?: string;
   /** Defaults to the global fetch. */
   readonly fetch?: FetchLike;

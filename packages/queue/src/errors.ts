@@ -1,5 +1,4 @@
-import type { InputIssue } from "./endpoint.js";
-import { previewJson } from "./redact.js";
+import type { InputIssue } from "@fluxkit/protocol";
 
 export interface FluxkitErrorOptions {
   /** HTTP status, when the error came from a response. */
@@ -42,14 +41,26 @@ export class FluxkitError extends Error {
   }
 }
 
+/**
+ * A FluxkitError class whose constructor keeps its second argument as `field`:
+ * `new ValidationError(message, issues, options)` has `.issues`.
+ */
+function errorWith<F extends string, T>(field: F) {
+  return class extends FluxkitError {
+    constructor(message: string, value: T, options: FluxkitErrorOptions = {}) {
+      super(message, options);
+      (this as Record<string, unknown>)[field] = value;
+    }
+  } as unknown as new (
+    message: string,
+    value: T,
+    options?: FluxkitErrorOptions,
+  ) => FluxkitError & { readonly [K in F]: T };
+}
+
 /** Input rejected, locally by the endpoint's validator (nothing sent) or by the server (422). */
-export class ValidationError extends FluxkitError {
+export class ValidationError extends errorWith<"issues", readonly InputIssue[]>("issues") {
   override readonly name: string = "ValidationError";
-  readonly issues: readonly InputIssue[];
-  constructor(message: string, issues: readonly InputIssue[], options: FluxkitErrorOptions = {}) {
-    super(message, options);
-    this.issues = issues;
-  }
 }
 
 /** 401/403, or no token configured. */
@@ -58,13 +69,8 @@ export class AuthenticationError extends FluxkitError {
 }
 
 /** 429. `retryAfterMs` is the server's `Retry-After`, if it sent one. */
-export class RateLimitError extends FluxkitError {
+export class RateLimitError extends errorWith<"retryAfterMs", number | undefined>("retryAfterMs") {
   override readonly name: string = "RateLimitError";
-  readonly retryAfterMs: number | undefined;
-  constructor(message: string, retryAfterMs: number | undefined, options: FluxkitErrorOptions = {}) {
-    super(message, options);
-    this.retryAfterMs = retryAfterMs;
-  }
 }
 
 /** 5xx from the provider. */
@@ -116,79 +122,23 @@ export class ProtocolError extends FluxkitError {
 }
 
 /** A response pointed at an origin the token must not be sent to; nothing was requested there. */
-export class ForeignUrlError extends FluxkitError {
+export class ForeignUrlError extends errorWith<"url", string>("url") {
   override readonly name: string = "ForeignUrlError";
-  readonly url: string;
-  constructor(message: string, url: string, options: FluxkitErrorOptions = {}) {
-    super(message, options);
-    this.url = url;
-  }
 }
 
 /**
  * A redirect this package will not follow: no usable Location, a code that would change the
  * method, a loop. (A redirect to another origin is a ForeignUrlError.) Nothing was sent there.
+ * `location` is the Location header (redacted, shortened), if there was one.
  */
-export class RedirectError extends FluxkitError {
+export class RedirectError extends errorWith<"location", string | undefined>("location") {
   override readonly name: string = "RedirectError";
-  /** The Location header (redacted, shortened), if there was one. */
-  readonly location: string | undefined;
-  constructor(message: string, location: string | undefined, options: FluxkitErrorOptions = {}) {
-    super(message, options);
-    this.location = location;
-  }
 }
-
-/** The job ran and failed: COMPLETED with `error`, or its result could not be fetched. */
-export class JobFailedError extends FluxkitError {
-  override readonly name: string = "JobFailedError";
-  /** Field issues when the failure was a server-side validation (422 `detail[]`). */
-  readonly issues: readonly InputIssue[];
-  constructor(message: string, issues: readonly InputIssue[], options: FluxkitErrorOptions = {}) {
-    super(message, options);
-    this.issues = issues;
-  }
-}
-
-/** What to do after a submit whose outcome is unknown; appended to such errors' messages. */
-export function jobMayExistHint(requestId: string | undefined): string {
-  return requestId === undefined
-    ? " A job may have been created, but its request id is unknown: check the provider's request log before submitting again."
-    : ` A job may have been created as request ${requestId}: look it up with status({ endpoint, requestId: "${requestId}" }), or cancel it, before submitting again.`;
-}
-
-/** Most issues kept from a server's `detail[]`; a hostile body may list millions. */
-const MAX_SERVER_ISSUES = 50;
 
 /**
- * Maps fal's `detail` (`[{loc, msg, type}]` or a string) to field issues. `show` turns each
- * string from the body into display text (redacted and shortened by the HTTP layer).
+ * The job ran and failed: COMPLETED with `error`, or its result could not be fetched. `issues`
+ * are the field issues when the failure was a server-side validation (422 `detail[]`).
  */
-export function issuesFromDetail(detail: unknown, show: (value: unknown, max: number) => string = (v, max) => previewText(v, max)): InputIssue[] {
-  if (typeof detail === "string") return [{ path: "", message: show(detail, 500), keyword: "server" }];
-  if (!Array.isArray(detail)) return [];
-  return detail.slice(0, MAX_SERVER_ISSUES).map((item: unknown) => {
-    const entry = isRecord(item) ? item : {};
-    const loc = Array.isArray(entry.loc) ? entry.loc.slice(0, 20).map((part: unknown) => show(part, 100)) : [];
-    // FastAPI prefixes body fields with "body"; the input path is what users know.
-    if (loc[0] === "body") loc.shift();
-    return {
-      path: loc.join("."),
-      message: show(typeof entry.msg === "string" ? entry.msg : item, 300),
-      keyword: typeof entry.type === "string" ? show(entry.type, 100) : "server",
-    };
-  });
-}
-
-function previewText(value: unknown, max: number): string {
-  const text = typeof value === "string" ? value : previewJson(value, max);
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
-export function formatIssues(issues: readonly InputIssue[]): string {
-  return issues.map((i) => `${i.path === "" ? "(root)" : i.path}: ${i.message}`).join("; ");
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
+export class JobFailedError extends errorWith<"issues", readonly InputIssue[]>("issues") {
+  override readonly name: string = "JobFailedError";
 }

@@ -1,3 +1,4 @@
+import { authorizationValue, issuesFromFalDetail } from "@fluxkit/protocol";
 import { BodyTooLargeError, discardBody, raceSignal, readText } from "./body.js";
 import { abortError, linkedController, pause, throwIfAborted, type Clock } from "./clock.js";
 import {
@@ -14,12 +15,10 @@ import {
   ServerError,
   TimeoutError,
   ValidationError,
-  formatIssues,
-  isRecord,
-  issuesFromDetail,
-  jobMayExistHint,
 } from "./errors.js";
-import { authorizationValue, type ResolvedProvider } from "./providers.js";
+import { isRecord } from "./is-record.js";
+import { formatIssues, jobMayExistHint } from "./messages.js";
+import type { ResolvedProvider } from "./providers.js";
 import { describeValue, redactAndClip, redactValue, sanitizeCause, type Redactor } from "./redact.js";
 import {
   backoffDelay,
@@ -463,7 +462,7 @@ export function errorFromResponse(response: Response, text: string, context: Err
   const requestId = headerId !== null && headerId.trim() !== "" ? show(headerId.trim(), 200) : context.requestId;
   const jobMayExist = context.jobMayExist === true;
   const options = { status, requestId, errorType, retryable: context.retryable, jobMayExist, detail };
-  const issues = issuesFromDetail(detail, show);
+  const issues = issuesFromFalDetail(detail, show);
   const summary =
     issues.length > 0 && Array.isArray(detail)
       ? formatIssues(issues)

@@ -5,8 +5,10 @@
  * a value JSON cannot carry (a cycle, a BigInt, a depth beyond the engine's) is a
  * ValidationError before anything is sent.
  */
-import type { EndpointDefinition, InputIssue } from "./endpoint.js";
-import { ValidationError, formatIssues, isRecord } from "./errors.js";
+import type { EndpointDefinition, InputIssue } from "@fluxkit/protocol";
+import { ValidationError } from "./errors.js";
+import { isRecord } from "./is-record.js";
+import { formatIssues } from "./messages.js";
 
 export interface InputCheckOptions {
   /**

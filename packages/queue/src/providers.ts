@@ -1,7 +1,17 @@
+import {
+  type AuthScheme,
+  defaultEnv,
+  type Env,
+  findToken,
+  isProviderName,
+  missingTokenMessage,
+  type ProviderName,
+  providerPresets,
+  tokenVariables,
+} from "@fluxkit/protocol";
 import { AuthenticationError, FluxkitError } from "./errors.js";
 
-export type AuthScheme = "bearer" | "key";
-export type ProviderName = "chainhub" | "kkiai" | "fal";
+export { defaultEnv, providerPresets, type AuthScheme, type Env, type ProviderName };
 
 /** Any other queue-compatible host (an emulator, a proxy). A path prefix is kept. */
 export interface CustomProvider {
@@ -18,21 +28,6 @@ export interface ProxyProvider {
   readonly proxyUrl: string;
 }
 
-interface ProviderPreset {
-  readonly baseUrl: string;
-  readonly auth: AuthScheme;
-  readonly tokenEnv: string;
-}
-
-export const providerPresets: Readonly<Record<ProviderName, ProviderPreset>> = {
-  chainhub: { baseUrl: "https://api.chainhub.tech", auth: "bearer", tokenEnv: "CHAINHUB_TOKEN" },
-  kkiai: { baseUrl: "https://www.kkiai.com", auth: "bearer", tokenEnv: "KKIAI_TOKEN" },
-  fal: { baseUrl: "https://queue.fal.run", auth: "key", tokenEnv: "FAL_KEY" },
-};
-
-/** The generic variable, read after the provider-specific one. */
-export const GENERIC_TOKEN_ENV = "FLUXKIT_TOKEN";
-
 export interface ResolvedProvider {
   /** Preset name, "custom", or "proxy" (no token is ever sent). */
   readonly name: string;
@@ -48,18 +43,17 @@ export interface ResolvedProvider {
 
 export function resolveProvider(provider: ProviderName | CustomProvider | ProxyProvider): ResolvedProvider {
   if (typeof provider === "string") {
-    const preset = providerPresets[provider];
-    if (preset === undefined) {
+    if (!isProviderName(provider)) {
       throw new FluxkitError(
         `Unknown provider "${String(provider)}". Use one of ${Object.keys(providerPresets).join(", ")}, { baseUrl, auth } or { proxyUrl }.`,
       );
     }
     return {
       name: provider,
-      origin: new URL(preset.baseUrl).origin,
+      origin: new URL(providerPresets[provider].baseUrl).origin,
       prefix: "",
-      auth: preset.auth,
-      tokenEnv: [preset.tokenEnv, GENERIC_TOKEN_ENV],
+      auth: providerPresets[provider].auth,
+      tokenEnv: tokenVariables(provider),
     };
   }
   if ("proxyUrl" in provider) return resolveProxy(provider.proxyUrl);
@@ -80,7 +74,7 @@ export function resolveProvider(provider: ProviderName | CustomProvider | ProxyP
     origin: url.origin,
     prefix: url.pathname.replace(/\/+$/, ""),
     auth: provider.auth,
-    tokenEnv: [GENERIC_TOKEN_ENV],
+    tokenEnv: tokenVariables(undefined),
   };
 }
 
@@ -100,27 +94,6 @@ function resolveProxy(proxyUrl: string): ResolvedProvider {
   return { name: "proxy", origin: url.origin, prefix: url.pathname.replace(/\/+$/, ""), auth: "bearer", tokenEnv: [] };
 }
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
-/** `process.env` where it exists; nothing in browsers/workers, and no crash on Deno's permission errors. */
-export function defaultEnv(): Env {
-  try {
-    const proc = (globalThis as { process?: { env?: Env } }).process;
-    return proc?.env ?? {};
-  } catch {
-    return {};
-  }
-}
-
-function readEnv(env: Env, name: string): string | undefined {
-  try {
-    const value = env[name]?.trim();
-    return value === undefined || value === "" ? undefined : value;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The token: the explicit option, else the provider's own variable, else FLUXKIT_TOKEN.
  * Presets need one; a custom provider (e.g. a local emulator) may run without; a proxy never has one.
@@ -130,17 +103,8 @@ export function resolveToken(provider: ResolvedProvider, explicit: string | unde
     if (explicit) throw new FluxkitError("A { proxyUrl } provider takes no token: the proxy holds it. Remove the token option.");
     return undefined;
   }
-  if (explicit !== undefined && explicit !== "") return explicit;
-  for (const name of provider.tokenEnv) {
-    const value = readEnv(env, name);
-    if (value !== undefined) return value;
-  }
-  if (provider.name !== "custom") {
-    throw new AuthenticationError(`No token for provider "${provider.name}": pass { token } or set ${provider.tokenEnv.join(" or ")}.`);
-  }
-  return undefined;
-}
-
-export function authorizationValue(auth: AuthScheme, token: string): string {
-  return auth === "bearer" ? `Bearer ${token}` : `Key ${token}`;
+  const preset = isProviderName(provider.name) ? provider.name : undefined;
+  const token = findToken(preset, explicit, env);
+  if (token === undefined && preset !== undefined) throw new AuthenticationError(missingTokenMessage(preset));
+  return token;
 }

@@ -17,7 +17,7 @@
  *   a longer demand is not retried), and a client-wide retry budget so a failing provider is
  *   not hammered by many concurrent callers.
  */
-import { isRecord } from "./errors.js";
+import { isRecord } from "./is-record.js";
 
 export interface RetryOptions {
   /** Retries per call, after the first attempt. Default 3. */

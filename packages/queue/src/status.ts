@@ -1,5 +1,9 @@
-import { ProtocolError, isRecord } from "./errors.js";
+import type { CompletedStatus, QueueLog, QueueStatus } from "@fluxkit/protocol";
+import { ProtocolError } from "./errors.js";
+import { isRecord } from "./is-record.js";
 import { previewJson } from "./redact.js";
+
+export type { CompletedStatus, QueueStatus } from "@fluxkit/protocol";
 
 /** How a value from a response appears in a message: the HTTP layer passes its redacting one. */
 export type Show = (value: unknown, max: number) => string;
@@ -8,35 +12,6 @@ const plainShow: Show = (value, max) => {
   const text = typeof value === "string" ? JSON.stringify(value) : previewJson(value, max);
   return text.length > max ? `${text.slice(0, max)}…` : text;
 };
-
-export interface QueueLog {
-  readonly message: string;
-  readonly level?: string;
-  readonly timestamp?: string;
-}
-
-export interface InQueueStatus {
-  readonly status: "IN_QUEUE";
-  /** Position in the queue; absent when a gateway does not report it. */
-  readonly queue_position?: number;
-  readonly logs: readonly QueueLog[];
-}
-
-export interface InProgressStatus {
-  readonly status: "IN_PROGRESS";
-  readonly logs: readonly QueueLog[];
-}
-
-export interface CompletedStatus {
-  readonly status: "COMPLETED";
-  readonly logs: readonly QueueLog[];
-  readonly metrics: { readonly inference_time?: number };
-  /** Set when the job failed: the run is then a JobFailedError, not a result. */
-  readonly error?: string;
-  readonly error_type?: string;
-}
-
-export type QueueStatus = InQueueStatus | InProgressStatus | CompletedStatus;
 
 /** Parses a status body: tolerant of `logs: null`, `metrics: {}` and unknown fields; strict on the status itself. */
 export function parseStatus(body: unknown, requestId: string | undefined, show: Show = plainShow): QueueStatus {

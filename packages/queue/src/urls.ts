@@ -1,9 +1,10 @@
+import { followUpPaths, providerPresets } from "@fluxkit/protocol";
 import { ForeignUrlError, ProtocolError } from "./errors.js";
 import type { ResolvedProvider } from "./providers.js";
 import { redactAndClip, type Redactor } from "./redact.js";
 
 /** Hosts the gateways put in their submit responses; their paths are rebased onto the provider. */
-export const FAL_QUEUE_HOSTS: ReadonlySet<string> = new Set(["queue.fal.run"]);
+export const FAL_QUEUE_HOSTS: ReadonlySet<string> = new Set([new URL(providerPresets.fal.baseUrl).hostname]);
 
 export interface FollowUpUrls {
   readonly statusUrl: string;
@@ -18,8 +19,8 @@ export function providerUrl(provider: ResolvedProvider, path: string): string {
 
 /** The routes when a gateway omits them: under owner/app only, never the submit subpath. */
 export function deriveFollowUpUrls(provider: ResolvedProvider, app: string, requestId: string): FollowUpUrls {
-  const base = providerUrl(provider, `/${app.replace(/^\/+|\/+$/g, "")}/requests/${encodeURIComponent(requestId)}`);
-  return { responseUrl: base, statusUrl: `${base}/status`, cancelUrl: `${base}/cancel` };
+  const paths = followUpPaths(app, requestId);
+  return { responseUrl: providerUrl(provider, paths.response), statusUrl: providerUrl(provider, paths.status), cancelUrl: providerUrl(provider, paths.cancel) };
 }
 
 /**

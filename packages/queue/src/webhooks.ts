@@ -4,8 +4,9 @@
  * timestamp window. WebCrypto only, so it runs on Node 20, browsers, workers and edge runtimes.
  */
 import { BodyTooLargeError, discardBody, raceSignal, readText } from "./body.js";
-import type { EndpointDefinition } from "./endpoint.js";
-import { FluxkitError, isRecord } from "./errors.js";
+import type { EndpointDefinition } from "@fluxkit/protocol";
+import { FluxkitError } from "./errors.js";
+import { isRecord } from "./is-record.js";
 import type { FetchLike } from "./http.js";
 
 /** fal's published signing keys. */

@@ -3,10 +3,13 @@
  *
  * Per endpoint, under packages/<slug>/:
  *   src/generated/openapi.ts         types (openapi-typescript, Node API)
- *   src/generated/validate-input.ts  the Input validator (Ajv standalone code)
- *   src/generated/endpoint.ts        metadata the queue package runs on, Input/Output types
- *   src/generated/input-schema.ts    the Input JSON Schema with its docs (CLI flags, --help)
+ *   src/generated/endpoint.ts        the endpoint as data (the queue package runs on it), Input/Output types
+ *   src/generated/input-schema.ts    the Input JSON Schema with its docs: validated by @fluxkit/protocol,
+ *                                    read by tools that describe the input (CLI flags, --help)
  *   src/generated/client.ts          a typed openapi-fetch client: submit/status/result/cancel
+ *
+ * Generated modules hold types, data and a few lines of glue; every piece of logic they run
+ * (validation, issues, auth and base URL) is hand-written in @fluxkit/protocol.
  *   src/generated/index.ts
  *   README.md                        install, example, parameter table, output shape
  *   package.json                     generated fields merged over hand-added ones
@@ -17,7 +20,7 @@ import { walkSchemas, isObject, type Json, type JsonObject } from "../json.js";
 import type { NormalizedEndpoint } from "../normalize/normalize.js";
 import { sha256 } from "../normalize/sources.js";
 import { inputFieldMap } from "./input-fields.js";
-import { compileValidator, inputJsonSchema } from "./validator-code.js";
+import { checkInputSchema, inputJsonSchema } from "./input-schema.js";
 import { renderReadme } from "./readme.js";
 
 /** The monorepo every package points back to (package.json `repository`). */
@@ -64,21 +67,18 @@ export async function generateTypes(endpoint: NormalizedEndpoint): Promise<strin
   return `${header(endpoint)}${text}`;
 }
 
-function endpointModule(e: NormalizedEndpoint, specHash: string): string {
+function endpointModule(e: NormalizedEndpoint): string {
   const servers = (Array.isArray(e.doc.servers) ? e.doc.servers : []).filter(isObject).map((s) => ({
     provider: String(s["x-fluxkit-provider"]),
     url: String(s.url),
     auth: s["x-fluxkit-auth"] === "key" ? "key" : "bearer",
   }));
-  const schemas = (e.doc.components as JsonObject).schemas as JsonObject;
-  const input = schemas.Input as JsonObject;
-  const required = Array.isArray(input.required) ? input.required : [];
-  const defaults = Object.fromEntries(
-    Object.entries(isObject(input.properties) ? input.properties : {}).flatMap(([k, v]) => (isObject(v) && v.default !== undefined ? [[k, v.default]] : [])),
-  );
   const inputFields = inputFieldMap(inputJsonSchema(e.doc));
-  return `${header(e)}import type { components } from "./openapi.js";
-import { validate } from "./validate-input.js";
+  return `${header(e)}import { type EndpointDefinition, validateInput } from "@fluxkit/protocol";
+import { inputSchema } from "./input-schema.js";
+import type { components } from "./openapi.js";
+
+export type { EndpointDefinition, EndpointServer, InputIssue } from "@fluxkit/protocol";
 
 /** What the ${e.names.id} endpoint takes. */
 export type Input = components["schemas"]["Input"];
@@ -87,67 +87,12 @@ export type Output = components["schemas"]["Output"];
 export type QueueSubmitResponse = components["schemas"]["QueueSubmitResponse"];
 export type QueueStatus = components["schemas"]["QueueStatus"];
 
-export interface InputIssue {
-  /** Dotted path into the input, e.g. "num_images" or "loras.0.scale"; "" for the input itself. */
-  readonly path: string;
-  readonly message: string;
-  readonly keyword: string;
-}
-
-export interface EndpointServer {
-  readonly provider: string;
-  readonly url: string;
-  readonly auth: "bearer" | "key";
-}
-
-export interface EndpointDefinition<I, O> {
-  readonly id: string;
-  readonly app: string;
-  readonly submitPath: string;
-  readonly servers: readonly EndpointServer[];
-  readonly required: readonly string[];
-  readonly defaults: Readonly<Record<string, unknown>>;
-  /** sha256 of the normalized spec this package was generated from. */
-  readonly specHash: string;
-  readonly validateInput: (input: unknown) => readonly InputIssue[];
-  /** Field names of every object in the Input, by path pattern ("" the input, "loras.*" each item): unknown fields are refused. */
-  readonly inputFields: Readonly<Record<string, readonly string[]>>;
-  /** Carries the Input/Output types for the queue package; never set at run time. */
-  readonly "~types"?: { readonly input: I; readonly output: O };
-}
-
-interface AjvError {
-  instancePath: string;
-  keyword: string;
-  message?: string;
-  params: { missingProperty?: string };
-}
-
-/** Every way \`input\` breaks the ${e.names.id} Input schema (empty when it is valid). */
-export function validateInput(input: unknown): readonly InputIssue[] {
-  if (validate(input)) return [];
-  const errors = (validate as unknown as { errors: AjvError[] }).errors ?? [];
-  // For anyOf/oneOf, each branch's complaint is noise: keep the one error that says "none matched".
-  const unions = errors.filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf").map((e) => e.instancePath);
-  const kept = errors.filter(
-    (e) => e.keyword === "anyOf" || e.keyword === "oneOf" || !unions.some((p) => e.instancePath === p || e.instancePath.startsWith(\`\${p}/\`)),
-  );
-  return kept.map((error) => {
-    const segments = error.instancePath.split("/").slice(1).map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
-    if (error.keyword === "required" && error.params.missingProperty) segments.push(error.params.missingProperty);
-    return { path: segments.join("."), message: error.message ?? error.keyword, keyword: error.keyword };
-  });
-}
-
 export const ${e.names.exportName}: EndpointDefinition<Input, Output> = {
   id: ${JSON.stringify(e.names.id)},
   app: ${JSON.stringify(e.names.app)},
   submitPath: ${JSON.stringify(e.names.submitPath)},
   servers: ${JSON.stringify(servers)},
-  required: ${JSON.stringify(required)},
-  defaults: ${JSON.stringify(defaults)},
-  specHash: ${JSON.stringify(specHash)},
-  validateInput,
+  validateInput: (input) => validateInput(inputSchema, input),
   inputFields: ${JSON.stringify(inputFields)},
 };
 
@@ -157,19 +102,15 @@ export { ${e.names.exportName} as endpoint };
 
 function clientModule(e: NormalizedEndpoint): string {
   const app = e.names.app;
-  return `${header(e)}import createFetchClient, { type ClientOptions } from "openapi-fetch";
+  return `${header(e)}import { type ServerChoice, serverConnection } from "@fluxkit/protocol";
+import createFetchClient, { type ClientOptions } from "openapi-fetch";
 import { ${e.names.exportName} as endpoint, type Input } from "./endpoint.js";
 import type { paths } from "./openapi.js";
 
 export type Paths = paths;
 
-export interface CreateClientOptions extends Omit<ClientOptions, "baseUrl"> {
-  /** Defaults to the first server of the spec (${JSON.stringify((e.doc.servers as JsonObject[])[0]?.url ?? "")}). */
-  baseUrl?: string;
-  /** Sent as \`Authorization: Bearer <token>\` (gateways) or \`Key <token>\` (fal). */
-  token?: string;
-  auth?: "bearer" | "key";
-}
+/** \`baseUrl\` defaults to the first server of the spec (${JSON.stringify((e.doc.servers as JsonObject[])[0]?.url ?? "")}). */
+export interface CreateClientOptions extends Omit<ClientOptions, "baseUrl">, ServerChoice {}
 
 /**
  * A typed openapi-fetch client for the raw routes. For the whole job lifecycle (polling,
@@ -177,22 +118,14 @@ export interface CreateClientOptions extends Omit<ClientOptions, "baseUrl"> {
  */
 export function createClient(options: CreateClientOptions = {}) {
   const { token, auth, baseUrl, headers, ...rest } = options;
-  const server = endpoint.servers.find((s) => s.url === baseUrl) ?? endpoint.servers[0];
-  const scheme = (auth ?? server?.auth ?? "bearer") === "key" ? "Key" : "Bearer";
-  const client = createFetchClient<paths>({
-    ...rest,
-    baseUrl: baseUrl ?? server?.url,
-    headers: { ...(token ? { Authorization: \`\${scheme} \${token}\` } : {}), ...(headers as Record<string, string> | undefined) },
-  });
+  const server = serverConnection(endpoint.servers, { baseUrl, token, auth });
+  const client = createFetchClient<paths>({ ...rest, baseUrl: server.baseUrl, headers: { ...server.headers, ...(headers as Record<string, string> | undefined) } });
   const byId = (requestId: string) => ({ params: { path: { request_id: requestId } } });
   return {
     raw: client,
-    submit: (body: Input, query?: { fal_webhook?: string }) =>
-      client.POST(${JSON.stringify(e.names.submitPath)}, { body, params: { query } }),
+    submit: (body: Input, query?: { fal_webhook?: string }) => client.POST(${JSON.stringify(e.names.submitPath)}, { body, params: { query } }),
     status: (requestId: string, opts: { logs?: boolean } = {}) =>
-      client.GET("/${app}/requests/{request_id}/status", {
-        params: { path: { request_id: requestId }, query: opts.logs ? { logs: 1 } : undefined },
-      }),
+      client.GET("/${app}/requests/{request_id}/status", { params: { path: { request_id: requestId }, query: opts.logs ? { logs: 1 } : undefined } }),
     result: (requestId: string) => client.GET("/${app}/requests/{request_id}", byId(requestId)),
     cancel: (requestId: string) => client.PUT("/${app}/requests/{request_id}/cancel", byId(requestId)),
   };
@@ -243,7 +176,7 @@ export function packageJson(e: NormalizedEndpoint, specHash: string): JsonObject
     ...head,
     keywords: ["fal", "flux", "openapi", "fluxkit"],
     scripts: scripts!,
-    dependencies: { "openapi-fetch": "^0.17.0" },
+    dependencies: { "@fluxkit/protocol": "workspace:*", "openapi-fetch": "^0.17.0" },
     fluxkit: { endpoint: e.names.id, spec: `specs/normalized/${e.names.slug}.yaml`, specHash },
   };
 }
@@ -262,14 +195,12 @@ export function mergePackageJson(existing: JsonObject | null, generated: JsonObj
 export async function generatePackage(e: NormalizedEndpoint): Promise<GeneratedFile[]> {
   const dir = `packages/${e.names.slug}`;
   const specHash = sha256(e.yaml);
-  const validatorJs = compileValidator(inputJsonSchema(e.doc));
+  checkInputSchema(inputJsonSchema(e.doc), `${e.names.id}: the Input schema`);
   return [
     { path: `${dir}/src/generated/openapi.ts`, content: await generateTypes(e), mode: "always" },
-    // Ajv's standalone output is plain JS; it is checked by Ajv's own tests, not by tsc here.
-    { path: `${dir}/src/generated/validate-input.ts`, content: `${header(e)}// @ts-nocheck\n${validatorJs}\n`, mode: "always" },
-    { path: `${dir}/src/generated/endpoint.ts`, content: endpointModule(e, specHash), mode: "always" },
+    { path: `${dir}/src/generated/endpoint.ts`, content: endpointModule(e), mode: "always" },
     {
-      // For tools that describe the input (the CLI's flags and --help); tree-shaken when unused.
+      // Validated by @fluxkit/protocol; also read by tools that describe the input (the CLI's flags and --help).
       path: `${dir}/src/generated/input-schema.ts`,
       content: `${header(e)}/** The Input JSON Schema (2020-12) with its descriptions, ranges and defaults. */\nexport const inputSchema = ${JSON.stringify(inputJsonSchema(e.doc, { keepDocs: true }), null, 2)} as const;\n`,
       mode: "always",

@@ -1,5 +1,6 @@
 /** `flux emulator [--port --provider …]`: the local queue server in the foreground until Ctrl-C. */
 import { ConfigError, createEmulator, parseCliArgs, USAGE } from "@fluxkit/emulator";
+import { authSchemeLabel } from "@fluxkit/protocol";
 import type { CliIO } from "../cli-io.js";
 import { ExitCode, usageError } from "../exit-codes.js";
 
@@ -32,7 +33,7 @@ export async function emulatorCommand(argv: readonly string[], io: CliIO): Promi
     throw error;
   }
   io.stdout.write(`flux emulator listening on ${emulator.url}\n`);
-  io.stdout.write(`  provider ${emulator.provider} (Authorization: ${emulator.auth === "bearer" ? "Bearer" : "Key"} <any token>)\n`);
+  io.stdout.write(`  provider ${emulator.provider} (Authorization: ${authSchemeLabel(emulator.auth)} <any token>)\n`);
   for (const e of emulator.endpoints) io.stdout.write(`  POST ${emulator.url}${e.submitPath}  (${e.id})\n`);
   const providerFlag = emulator.provider === "fal" ? "" : ` --provider ${emulator.provider}`;
   io.stdout.write(

@@ -1,11 +1,13 @@
 /**
- * Input validators compiled at generate time: Ajv (JSON Schema 2020-12, as OpenAPI 3.1 uses)
- * turns the endpoint's Input schema into standalone ESM code with no runtime dependency, so
- * a package validates before the network without shipping a validator library.
+ * The Input schema each endpoint package ships as data (`inputSchema`): the endpoint's Input
+ * with every component it references under $defs. @fluxkit/protocol's validator interprets it
+ * at run time, so generation refuses a schema that is not valid JSON Schema or that uses a
+ * keyword that validator does not check.
  */
 import Ajv2020 from "ajv/dist/2020.js";
-import standaloneCode from "ajv/dist/standalone/index.js";
 import { isObject, type Json, type JsonObject } from "../json.js";
+// The validator the packages run; imported from its source, as the generator runs before any build.
+import { SUPPORTED_KEYWORDS, unsupportedKeywords } from "../../../packages/protocol/src/schema-validator.js";
 
 // Keywords that document rather than constrain: left out of the shipped schema to keep it small.
 const DOC_ONLY = new Set(["description", "examples", "example", "title", "summary", "deprecated", "discriminator", "externalDocs", "xml"]);
@@ -63,16 +65,18 @@ export function inputJsonSchema(doc: JsonObject, options: { keepDocs?: boolean }
 const Ajv = Ajv2020 as unknown as typeof Ajv2020.default;
 let schemaChecker: InstanceType<typeof Ajv> | undefined;
 
-export function compileValidator(schema: JsonObject): string {
-  // Checking a schema against the 2020-12 meta-schema compiles that meta-schema first: done once
-  // here rather than in every per-endpoint instance (it was most of codegen's time at scale).
+/** Throws, naming what to fix, unless @fluxkit/protocol's validator checks `schema` exactly as JSON Schema means it. */
+export function checkInputSchema(schema: JsonObject, where = "the Input schema"): void {
+  // Checking a schema against the 2020-12 meta-schema compiles that meta-schema first: done once.
   schemaChecker ??= new Ajv({ strict: false });
   if (!schemaChecker.validateSchema(schema)) {
-    throw new Error(`the Input schema is not valid JSON Schema: ${schemaChecker.errorsText(schemaChecker.errors)}`);
+    throw new Error(`${where} is not valid JSON Schema: ${schemaChecker.errorsText(schemaChecker.errors)}`);
   }
-  // A fresh instance per endpoint keeps each standalone module self-contained.
-  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true, validateSchema: false, code: { source: true, esm: true, lines: false } });
-  const validate = ajv.compile(schema);
-  const toCode = (standaloneCode as unknown as { default?: typeof standaloneCode }).default ?? standaloneCode;
-  return (toCode as unknown as (a: unknown, v: unknown) => string)(ajv, validate);
+  const unsupported = unsupportedKeywords(schema);
+  if (unsupported.length > 0) {
+    throw new Error(
+      `${where} uses keywords @fluxkit/protocol's validator does not check (${unsupported.join(", ")}); it checks ${SUPPORTED_KEYWORDS.join(", ")}. ` +
+        "Support the keyword in packages/protocol/src/schema-validator.ts (with a case in its differential test), or rewrite the schema with an overlay.",
+    );
+  }
 }

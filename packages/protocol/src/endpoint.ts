@@ -1,8 +1,9 @@
 /**
- * The structural contract every generated endpoint package satisfies. The queue package never
- * imports those packages: anything with this shape works, and its input/output types flow
- * through the `"~types"` carrier (a type-only property, never set at run time).
+ * The contract every generated endpoint package satisfies (and the queue, the proxy and the
+ * CLI run on). Its input/output types flow through the `"~types"` carrier, a type-only
+ * property never set at run time.
  */
+import type { AuthScheme } from "./provider-preset.js";
 
 /** One violation found by an endpoint's input validator (or mapped from a server 422). */
 export interface InputIssue {
@@ -17,7 +18,7 @@ export interface EndpointServer {
   /** `"chainhub" | "kkiai" | "fal" | …` */
   readonly provider: string;
   readonly url: string;
-  readonly auth: "bearer" | "key";
+  readonly auth: AuthScheme;
 }
 
 export interface EndpointDefinition<Input, Output> {
@@ -28,7 +29,7 @@ export interface EndpointDefinition<Input, Output> {
   /** `"/fal-ai/flux-lora/image-to-image"` */
   readonly submitPath: string;
   readonly servers: readonly EndpointServer[];
-  /** Empty array means valid. */
+  /** Every way `input` breaks the endpoint's Input schema; empty means valid. */
   readonly validateInput: (input: unknown) => readonly InputIssue[];
   /**
    * The field names of every object in the Input schema, by path pattern (`""` the input,

@@ -69,42 +69,46 @@ export function unsupportedKeywords(schema: Schema): string[] {
   return found;
 }
 
-const LIMITS: Record<string, [string, (value: number, limit: number) => boolean]> = {
-  minimum: [">=", (v, l) => v >= l],
-  maximum: ["<=", (v, l) => v <= l],
-  exclusiveMinimum: [">", (v, l) => v > l],
-  exclusiveMaximum: ["<", (v, l) => v < l],
-};
+const LIMITS: readonly (readonly [keyword: string, comparison: string, ok: (value: number, limit: number) => boolean])[] = [
+  ["minimum", ">=", (v, l) => v >= l],
+  ["maximum", "<=", (v, l) => v <= l],
+  ["exclusiveMinimum", ">", (v, l) => v > l],
+  ["exclusiveMaximum", "<", (v, l) => v < l],
+];
 
 const typeOf = (value: unknown): string => (value === null ? "null" : Array.isArray(value) ? "array" : typeof value);
 
 function hasType(value: unknown, type: string): boolean {
-  const actual = typeOf(value);
-  if (type === "integer") return actual === "number" && Number.isInteger(value);
-  if (type === "number") return actual === "number" && Number.isFinite(value);
-  return actual === type;
+  if (type === "integer") return Number.isInteger(value);
+  if (type === "number") return Number.isFinite(value);
+  return typeOf(value) === type;
 }
 
-const pointerPart = (key: string) => key.replace(/~/g, "~0").replace(/\//g, "~1");
+const pointerPart = (key: string) => (key.includes("~") || key.includes("/") ? key.replace(/~/g, "~0").replace(/\//g, "~1") : key);
 
 /** Every way `value` breaks `schema` (whose `$ref`s point into its own `$defs`); empty when it is valid. */
 export function validateSchema(schema: Schema, value: unknown): SchemaError[] {
   const errors: SchemaError[] = [];
+  const defs = (schema.$defs ?? {}) as Record<string, Schema>;
+  const fail = (instancePath: string, keyword: string, params: Record<string, unknown>, message: string) => {
+    errors.push({ instancePath, keyword, params, message });
+  };
   const check = (node: Schema, data: unknown, path: string): void => {
-    const fail = (keyword: string, params: Record<string, unknown>, message: string) => errors.push({ instancePath: path, keyword, params, message });
-    const ref = node.$ref;
-    if (typeof ref === "string") {
-      const target = (schema.$defs as Record<string, Schema> | undefined)?.[ref.replace(/^#\/\$defs\//, "")];
+    const ref = node.$ref as string | undefined;
+    if (ref !== undefined) {
+      const target = ref.startsWith("#/$defs/") ? defs[ref.slice(8)] : undefined;
       if (target === undefined) throw new Error(`the schema has no ${ref}`);
       check(target, data, path);
     }
-    const type = node.type as string | string[] | undefined;
-    if (type !== undefined && !(Array.isArray(type) ? type : [type]).some((t) => hasType(data, t))) fail("type", { type }, `must be ${type}`);
-    const allowed = node.enum as unknown[] | undefined;
-    if (allowed !== undefined && !allowed.some((v) => v === data || (typeof v === "object" && JSON.stringify(v) === JSON.stringify(data)))) {
-      fail("enum", { allowedValues: allowed }, "must be equal to one of the allowed values");
+    const type = node.type as string | readonly string[] | undefined;
+    if (type !== undefined && !(typeof type === "string" ? hasType(data, type) : type.some((t) => hasType(data, t)))) {
+      fail(path, "type", { type }, `must be ${type}`);
     }
-    const branches = node.anyOf as Schema[] | undefined;
+    const allowed = node.enum as readonly unknown[] | undefined;
+    if (allowed !== undefined && !allowed.includes(data) && !allowed.some((v) => typeof v === "object" && JSON.stringify(v) === JSON.stringify(data))) {
+      fail(path, "enum", { allowedValues: allowed }, "must be equal to one of the allowed values");
+    }
+    const branches = node.anyOf as readonly Schema[] | undefined;
     if (branches !== undefined) {
       const before = errors.length;
       const passed = branches.some((branch) => {
@@ -114,23 +118,22 @@ export function validateSchema(schema: Schema, value: unknown): SchemaError[] {
       });
       // Like Ajv: a passing branch clears the others' errors; none passing keeps them, then says so.
       if (passed) errors.length = before;
-      else fail("anyOf", {}, "must match a schema in anyOf");
+      else fail(path, "anyOf", {}, "must match a schema in anyOf");
     }
-    if (typeof data === "number" && Number.isFinite(data)) {
-      for (const keyword in LIMITS) {
+    if (Number.isFinite(data)) {
+      for (const [keyword, comparison, ok] of LIMITS) {
         const limit = node[keyword] as number | undefined;
-        const [comparison, ok] = LIMITS[keyword]!;
-        if (limit !== undefined && !ok(data, limit)) fail(keyword, { comparison, limit }, `must be ${comparison} ${limit}`);
+        if (limit !== undefined && !ok(data as number, limit)) fail(path, keyword, { comparison, limit }, `must be ${comparison} ${limit}`);
       }
-    }
-    if (Array.isArray(data)) {
+    } else if (Array.isArray(data)) {
       const items = node.items as Schema | undefined;
-      if (items !== undefined) for (const [i, item] of data.entries()) check(items, item, `${path}/${i}`);
-    }
-    if (typeOf(data) === "object") {
+      if (items !== undefined) for (let i = 0; i < data.length; i++) check(items, data[i], `${path}/${i}`);
+    } else if (data !== null && typeof data === "object") {
       const record = data as Record<string, unknown>;
-      for (const name of (node.required as string[] | undefined) ?? []) {
-        if (!Object.hasOwn(record, name)) fail("required", { missingProperty: name }, `must have required property '${name}'`);
+      const required = node.required as readonly string[] | undefined;
+      if (required !== undefined) {
+        for (const name of required)
+          if (!Object.hasOwn(record, name)) fail(path, "required", { missingProperty: name }, `must have required property '${name}'`);
       }
       const properties = node.properties as Record<string, Schema> | undefined;
       for (const name in properties) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** `fluxkit-emulator`: starts the emulator, prints its URL, stops on SIGINT/SIGTERM. Bad configuration exits 2. */
+import { authSchemeLabel } from "@fluxkit/protocol";
 import { parseCliArgs, USAGE } from "./cli-args.js";
 import { ConfigError } from "./config.js";
 import { createEmulator } from "./server.js";
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     throw error;
   }
   process.stdout.write(`fluxkit-emulator listening on ${emulator.url}\n`);
-  process.stdout.write(`  provider ${emulator.provider} (Authorization: ${emulator.auth === "bearer" ? "Bearer" : "Key"} <token>)\n`);
+  process.stdout.write(`  provider ${emulator.provider} (Authorization: ${authSchemeLabel(emulator.auth)} <token>)\n`);
   for (const e of emulator.endpoints) process.stdout.write(`  POST ${emulator.url}${e.submitPath}  (${e.id})\n`);
   process.stdout.write(`  JWKS ${emulator.jwksUrl}\n`);
 

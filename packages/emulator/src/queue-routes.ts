@@ -3,6 +3,7 @@
  * (validate, plan, enqueue), status, the status stream, result and cancel.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { providerPresets } from "@fluxkit/protocol";
 import type { Fault } from "./faults.js";
 import type { FileStore } from "./file-store.js";
 import { type GenerationPlan, type RemoteImagePolicy, planGeneration, renderOutput } from "./generation.js";
@@ -18,7 +19,8 @@ import type { WebhookDeliveries } from "./webhook-deliveries.js";
 import { checkWebhookUrl } from "./webhooks.js";
 
 /** fal's queue host: gateways answer with URLs on it, and clients swap in their own origin. */
-export const FAL_QUEUE_ORIGIN = "https://queue.fal.run";
+/** Where fal answers: the gateways answer submits with URLs on this origin. */
+export const FAL_QUEUE_ORIGIN = new URL(providerPresets.fal.baseUrl).origin;
 
 export interface QueueRoutesContext {
   readonly simulator: QueueSimulator;

@@ -1,9 +1,9 @@
 /** Shared by status, result and cancel: `<request-id> --endpoint <id>` and a connection that can find it. */
 import type { CliIO } from "../cli-io.js";
 import { findEndpoint } from "../endpoints.js";
-import { usageError } from "../exit-codes.js";
+import { ExitCode, usageError } from "../exit-codes.js";
 import { parseFlags } from "../flags.js";
-import { CONNECTION_HELP, CONNECTION_OPTIONS, HELP_OPTION } from "../options.js";
+import { CONNECTION_HELP, CONNECTION_OPTIONS, HELP_OPTION, printedHelp } from "../options.js";
 import { connect } from "../provider.js";
 
 type OptionConfig = { readonly type: "string" | "boolean"; readonly short?: string };
@@ -38,4 +38,30 @@ export async function parseFollowUp<Extra extends Record<string, OptionConfig>>(
     );
   }
   return { requestId, endpoint, options, connection };
+}
+
+export type FollowUp<Extra extends Record<string, OptionConfig>> = Awaited<ReturnType<typeof parseFollowUp<Extra>>>;
+
+/**
+ * A follow-up command (status, result, cancel): `--help`, the request id and endpoint, a
+ * connection that is always closed, and `act` for what the command itself does.
+ */
+export function followUpCommand<Extra extends Record<string, OptionConfig>>(spec: {
+  readonly name: string;
+  readonly summary: string;
+  readonly optionsHelp: string;
+  readonly options: Extra;
+  readonly act: (job: FollowUp<Extra>, io: CliIO) => Promise<void>;
+}): (argv: readonly string[], io: CliIO) => Promise<number> {
+  const help = followUpHelp(spec.name, spec.summary, spec.optionsHelp);
+  return async (argv, io) => {
+    if (printedHelp(argv, io.stdout, help)) return ExitCode.ok;
+    const job = await parseFollowUp(spec.name, argv, spec.options, io);
+    try {
+      await spec.act(job, io);
+      return ExitCode.ok;
+    } finally {
+      await job.connection.close();
+    }
+  };
 }

@@ -109,12 +109,13 @@ describe("the example page in Chromium", () => {
 
   it("cancels a second job on the server and shows the cancel confirmed", async () => {
     await page.fill("#prompt", "A second job, cancelled");
-    // Registered before the click, so the submit's answer cannot be missed however slow the machine.
-    const submitted = page.waitForResponse((r) => r.request().method() === "POST" && r.url().startsWith(`${server.url}/api/fal/`));
     await page.click("#generate-button");
-    const job = upstreamId(((await (await submitted).json()) as { request_id: string }).request_id);
     await page.locator("#history li", { hasText: "Generating…" }).waitFor();
+    // The job's id is read from the cancel request's URL, not from a response body: under load
+    // Chromium may already have dropped a body the page consumed. Registered before the click.
+    const cancelled = page.waitForRequest((r) => r.method() === "PUT" && r.url().startsWith(`${server.url}/api/fal/`) && r.url().endsWith("/cancel"));
     await page.click("#cancel-button");
+    const job = upstreamId(decodeURIComponent(/\/requests\/([^/]+)\/cancel$/.exec(new URL((await cancelled).url()).pathname)?.[1] ?? ""));
     await page.locator("#cancel-state", { hasText: "Cancel confirmed (CANCELLATION_REQUESTED)." }).waitFor();
     await page.locator("#status", { hasText: "Cancelled." }).waitFor();
     expect(server.emulator.job(job)).toMatchObject({ state: "COMPLETED", cancelled: true });

@@ -15,6 +15,10 @@ import { isObject, type Json, type JsonObject } from "../json.js";
 import { openapi31 } from "../normalize/rules/openapi-31.js";
 import type { UpstreamDocument, UpstreamLimits } from "./facts.js";
 import { FileError } from "../file-error.js";
+// The generator runs before any build: protocol's provider table (from specs/providers.yaml) by source path.
+import { providerPresets } from "../../../packages/protocol/src/generated/providers.js";
+
+const FAL_QUEUE_URL = providerPresets.fal.baseUrl;
 
 export const FAL_OPENAPI_LIMITS: UpstreamLimits = { integers: true, ranges: true, falsyDefaults: true };
 
@@ -136,7 +140,7 @@ function requestExample(input: JsonObject): JsonObject {
 function submitExample(id: string): JsonObject {
   const app = id.split("/").slice(0, 2).join("/");
   const requestId = "764cabcf-b745-4b3e-ae38-1200304cf45b";
-  const base = `https://queue.fal.run/${app}/requests/${requestId}`;
+  const base = `${FAL_QUEUE_URL}/${app}/requests/${requestId}`;
   const followUps = { response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel` };
   return { status: "IN_QUEUE", request_id: requestId, ...followUps, logs: null, metrics: {}, queue_position: 0 };
 }
@@ -153,7 +157,7 @@ export function falOpenApiToSource(file: string, doc: JsonObject): JsonObject {
   const meta = isObject(info["x-fal-metadata"]) ? info["x-fal-metadata"] : {};
   const docsUrl = typeof meta.documentationUrl === "string" ? meta.documentationUrl : `https://fal.ai/models/${id}/api`;
   const example = requestExample(schemas.Input as JsonObject);
-  const servers = Array.isArray(doc.servers) && doc.servers.length > 0 ? doc.servers : [{ url: "https://queue.fal.run" }];
+  const servers = Array.isArray(doc.servers) && doc.servers.length > 0 ? doc.servers : [{ url: FAL_QUEUE_URL }];
   return {
     openapi: typeof doc.openapi === "string" ? doc.openapi : "3.0.4",
     info: { title: id, version: typeof info.version === "string" ? info.version : "1.0.0" },

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateProviderTable, PROVIDER_TABLE_PATH, parseProviders } from "../src/generate/provider-table.js";
+import { generateProviderTable, PROVIDER_TABLE_PATH, parseProviders, readProviders } from "../src/generate/provider-table.js";
 import { REPO } from "./helpers.js";
 
 let root: string;
@@ -20,7 +20,7 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 
 describe("the provider table", () => {
   it("is what pnpm generate committed for the repo's providers.yaml", async () => {
-    const table = await generateProviderTable(REPO);
+    const table = generateProviderTable(await readProviders(REPO));
     expect(table.path).toBe(PROVIDER_TABLE_PATH);
     expect(table.content).toBe(await readFile(join(REPO, PROVIDER_TABLE_PATH), "utf8"));
   });
@@ -31,7 +31,7 @@ describe("the provider table", () => {
       join(root, "specs/providers.yaml"),
       `${yaml}acme:\n  url: https://queue.acme.example/v1/\n  auth: key\n  token_env: ACME_KEY\n  description: "acme gateway"\n`,
     );
-    const table = await generateProviderTable(root);
+    const table = generateProviderTable(await readProviders(root));
     expect(table.content).toContain(`"acme": { baseUrl: "https://queue.acme.example/v1", auth: "key", tokenEnv: "ACME_KEY" },`);
     expect(table.content).toContain(`"fal": { baseUrl: "https://queue.fal.run", auth: "key", tokenEnv: "FAL_KEY" },`);
 

@@ -21,6 +21,7 @@ import type { NormalizedEndpoint } from "../normalize/normalize.js";
 import { sha256 } from "../normalize/sources.js";
 import { inputFieldMap } from "./input-fields.js";
 import { checkInputSchema, inputJsonSchema } from "./input-schema.js";
+import type { ProviderEntry } from "./provider-table.js";
 import { renderReadme } from "./readme.js";
 
 /** The monorepo every package points back to (package.json `repository`). */
@@ -192,7 +193,7 @@ export function mergePackageJson(existing: JsonObject | null, generated: JsonObj
   return merged;
 }
 
-export async function generatePackage(e: NormalizedEndpoint): Promise<GeneratedFile[]> {
+export async function generatePackage(e: NormalizedEndpoint, providers: readonly ProviderEntry[]): Promise<GeneratedFile[]> {
   const dir = `packages/${e.names.slug}`;
   const specHash = sha256(e.yaml);
   checkInputSchema(inputJsonSchema(e.doc), `${e.names.id}: the Input schema`);
@@ -211,7 +212,7 @@ export async function generatePackage(e: NormalizedEndpoint): Promise<GeneratedF
       content: `${header(e)}export * from "./endpoint.js";\nexport { createClient, type CreateClientOptions, type Paths } from "./client.js";\nexport { inputSchema } from "./input-schema.js";\nexport type { components, operations, paths } from "./openapi.js";\n`,
       mode: "always",
     },
-    { path: `${dir}/README.md`, content: renderReadme(e, header(e, "<!--").replace(/\n$/, " -->\n")), mode: "always" },
+    { path: `${dir}/README.md`, content: renderReadme(e, header(e, "<!--").replace(/\n$/, " -->\n"), providers), mode: "always" },
     { path: `${dir}/package.json`, content: `${JSON.stringify(packageJson(e, specHash), null, 2)}\n`, mode: "merge" },
     {
       path: `${dir}/src/index.ts`,

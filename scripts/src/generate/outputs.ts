@@ -10,7 +10,7 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { generateCatalog } from "./catalog-package.js";
 import { generatePackage, mergePackageJson } from "./endpoint-package.js";
-import { generateProviderTable } from "./provider-table.js";
+import { generateProviderTable, readProviders } from "./provider-table.js";
 import type { JsonObject } from "../json.js";
 import { normalize, type NormalizeResult } from "../normalize/normalize.js";
 import { deprecationOutputs, findRemovedEndpoints, type RemovedEndpoint } from "../release/removed-endpoints.js";
@@ -38,10 +38,11 @@ export async function planOutputs(root: string, stage: "normalize" | "generate" 
   const removed = await findRemovedEndpoints(root, new Set(normalized.endpoints.map((e) => e.names.slug)));
   if (stage === "normalize") return { outputs, normalized, removed, removals: [], scaffolds: [] };
   const scaffolds: string[] = [];
+  const providers = await readProviders(root);
   const files = [
-    ...(await Promise.all(normalized.endpoints.map(generatePackage))).flat(),
+    ...(await Promise.all(normalized.endpoints.map((e) => generatePackage(e, providers)))).flat(),
     ...generateCatalog(normalized.endpoints),
-    await generateProviderTable(root),
+    generateProviderTable(providers),
   ];
   for (const file of files) {
     const existing = await readIfExists(join(root, file.path));

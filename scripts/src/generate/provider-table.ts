@@ -64,8 +64,12 @@ export type ProviderName = keyof typeof providerPresets;
 `;
 }
 
-/** The generated table for the providers file under `root`. */
-export async function generateProviderTable(root: string): Promise<GeneratedFile> {
-  const text = await readFile(join(root, PROVIDERS_FILE), "utf8");
-  return { path: PROVIDER_TABLE_PATH, content: providerTableModule(parseProviders(text)), mode: "always" };
+/** The providers file under `root`, checked. */
+export async function readProviders(root: string): Promise<ProviderEntry[]> {
+  return parseProviders(await readFile(join(root, PROVIDERS_FILE), "utf8"));
+}
+
+/** The generated table for these providers. */
+export function generateProviderTable(providers: readonly ProviderEntry[]): GeneratedFile {
+  return { path: PROVIDER_TABLE_PATH, content: providerTableModule(providers), mode: "always" };
 }

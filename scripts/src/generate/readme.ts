@@ -1,6 +1,9 @@
 /** The generated package README: install, a runnable example, parameters, output, providers. */
 import { isObject, type Json, type JsonObject } from "../json.js";
 import type { NormalizedEndpoint } from "../normalize/normalize.js";
+import type { ProviderEntry } from "./provider-table.js";
+// The generator runs before any build: protocol's header label by source path.
+import { authSchemeLabel } from "../../../packages/protocol/src/auth.js";
 
 function resolve(doc: JsonObject, node: Json | undefined): JsonObject {
   if (isObject(node) && typeof node.$ref === "string") {
@@ -49,13 +52,18 @@ function requestExample(doc: JsonObject, submitPath: string): JsonObject {
   return isObject(media.example) ? media.example : {};
 }
 
-export function renderReadme(e: NormalizedEndpoint, header: string): string {
+export function renderReadme(e: NormalizedEndpoint, header: string, providers: readonly ProviderEntry[]): string {
   const { names, doc } = e;
   const schemas = (doc.components as JsonObject).schemas as JsonObject;
   const example = requestExample(doc, names.submitPath);
   const input = schemas.Input as JsonObject;
   const minimal = Object.fromEntries((Array.isArray(input.required) ? input.required : []).map((k) => [String(k), example[String(k)] ?? ""]));
   const servers = (Array.isArray(doc.servers) ? doc.servers : []).filter(isObject);
+  const provider = (name: unknown) => providers.find((p) => p.name === name);
+  // The example uses the endpoint's first listed provider that the provider table knows.
+  const shown = servers.map((s) => provider(s["x-fluxkit-provider"])).find((p) => p !== undefined) ?? providers[0]!;
+  const shownUrl = servers.find((s) => s["x-fluxkit-provider"] === shown.name)?.url ?? shown.baseUrl;
+  const falHost = new URL(provider("fal")?.baseUrl ?? shown.baseUrl).host;
   const otherSchemas = Object.keys(schemas).filter((n) => !["Input", "Output"].includes(n) && !n.startsWith("Queue") && !/Error|Cancel/.test(n));
   return `${header}# ${names.packageName}
 
@@ -75,7 +83,7 @@ pnpm add ${names.packageName} @fluxkit/queue
 import { ${names.exportName} } from "${names.packageName}";
 import { createQueueClient } from "@fluxkit/queue";
 
-const fal = createQueueClient({ provider: "chainhub" }); // token from CHAINHUB_TOKEN
+const fal = createQueueClient({ provider: "${shown.name}" }); // token from ${shown.tokenEnv}
 const { data, requestId } = await fal.run(${names.exportName}, ${JSON.stringify(minimal, null, 2).replace(/\n/g, "\n  ")});
 console.log(requestId, data.images[0]?.url);
 \`\`\`
@@ -85,7 +93,7 @@ Lower level, the raw routes through openapi-fetch:
 \`\`\`ts
 import { createClient } from "${names.packageName}";
 
-const client = createClient({ token: process.env.CHAINHUB_TOKEN });
+const client = createClient({ baseUrl: "${shownUrl}", token: process.env.${shown.tokenEnv} });
 const { data: queued } = await client.submit(${JSON.stringify(minimal)});
 const { data: status } = await client.status(queued!.request_id, { logs: true });
 \`\`\`
@@ -115,11 +123,17 @@ ${parameterTable(doc, schemas.Output)}
 
 ## Providers
 
-| provider | base URL | auth |
-|---|---|---|
-${servers.map((s) => `| ${s["x-fluxkit-provider"]} | ${s.url} | ${s["x-fluxkit-auth"] === "key" ? "`Authorization: Key <key>`" : "`Authorization: Bearer <token>`"} |`).join("\n")}
+| provider | base URL | auth | token from |
+|---|---|---|---|
+${servers
+  .map((s) => {
+    const p = provider(s["x-fluxkit-provider"]);
+    const auth = s["x-fluxkit-auth"] === "key" || s["x-fluxkit-auth"] === "bearer" ? `\`Authorization: ${authSchemeLabel(s["x-fluxkit-auth"])} <token>\`` : "";
+    return `| ${s["x-fluxkit-provider"]} | ${s.url} | ${auth} | ${p ? `\`${p.tokenEnv}\`` : ""} |`;
+  })
+  .join("\n")}
 
-Gateways answer a submit with URLs on \`queue.fal.run\`; follow their paths on the gateway's
+Gateways answer a submit with URLs on \`${falHost}\`; follow their paths on the gateway's
 own host (@fluxkit/queue does this, and never sends your token anywhere else).
 `;
 }

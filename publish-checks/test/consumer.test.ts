@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { installOffline, pack, ROOT as REPO } from "./offline-install.js";
 
-const PACKAGES = ["flux-lora", "flux-lora-image-to-image", "flux-1-dev-image-to-image"];
+// The generated packages, and the @fluxkit/protocol they import, all from their packed tarballs.
+const PACKAGES = ["flux-lora", "flux-lora-image-to-image", "flux-1-dev-image-to-image", "protocol"];
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 

@@ -533,14 +533,16 @@ export class QueueClient {
     options: SubmitOptions,
     exposure: { mayHaveSent: boolean } | undefined,
   ): Promise<{ handle: QueueHandle<Output>; status: QueueStatus }> {
-    const url = new URL(providerUrl(this.provider, endpoint.submitPath));
+    let url = providerUrl(this.provider, endpoint.submitPath);
     if (options.webhookUrl !== undefined) {
       assertHttpUrl(options.webhookUrl, "webhookUrl");
-      url.searchParams.set("fal_webhook", options.webhookUrl);
+      const withHook = new URL(url);
+      withHook.searchParams.set("fal_webhook", options.webhookUrl);
+      url = withHook.href;
     }
     const response = await this.#http.json({
       method: "POST",
-      url: url.href,
+      url,
       kind: "submit",
       operation: `submit ${endpoint.id}`,
       body,

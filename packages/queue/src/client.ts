@@ -172,6 +172,8 @@ export class QueueClient {
   readonly #redact: Redactor;
   /** How any value from a response appears in a message: redacted, then shortened. */
   readonly #show: Show;
+  /** Handles this client made (frozen, their URLs vetted at submit): used as they are, not vetted again on every call. */
+  readonly #ownHandles = new WeakSet<object>();
 
   constructor(options: QueueClientOptions) {
     this.provider = resolveProvider(options.provider);
@@ -533,14 +535,16 @@ export class QueueClient {
     options: SubmitOptions,
     exposure: { mayHaveSent: boolean } | undefined,
   ): Promise<{ handle: QueueHandle<Output>; status: QueueStatus }> {
-    const url = new URL(providerUrl(this.provider, endpoint.submitPath));
+    let url = providerUrl(this.provider, endpoint.submitPath);
     if (options.webhookUrl !== undefined) {
       assertHttpUrl(options.webhookUrl, "webhookUrl");
-      url.searchParams.set("fal_webhook", options.webhookUrl);
+      const withHook = new URL(url);
+      withHook.searchParams.set("fal_webhook", options.webhookUrl);
+      url = withHook.href;
     }
     const response = await this.#http.json({
       method: "POST",
-      url: url.href,
+      url,
       kind: "submit",
       operation: `submit ${endpoint.id}`,
       body,
@@ -549,8 +553,11 @@ export class QueueClient {
       ...(exposure === undefined ? {} : { exposure }),
     });
     const answer = response.body;
-    const headerId = response.headers.get("x-fal-request-id");
-    const shownHeaderId = headerId === null || headerId.trim() === "" ? undefined : this.#http.show(headerId.trim(), 200);
+    // Only a refusal shows the header's id (redacted); an answer with a request_id does not need it.
+    const shownHeaderId = () => {
+      const headerId = response.headers.get("x-fal-request-id");
+      return headerId === null || headerId.trim() === "" ? undefined : this.#http.show(headerId.trim(), 200);
+    };
     // From here on the job exists: every refusal keeps its id and says what to do.
     const refuse = (why: string, requestId: string | undefined, cause?: unknown) =>
       new ProtocolError(`submit ${endpoint.id} answered ${response.status}, but ${why}${jobMayExistHint(requestId)}`, {
@@ -560,7 +567,7 @@ export class QueueClient {
         ...(cause === undefined ? {} : { cause }),
       });
     if (!isRecord(answer) || typeof answer.request_id !== "string" || answer.request_id === "") {
-      throw refuse("without a request_id.", shownHeaderId);
+      throw refuse("without a request_id.", shownHeaderId());
     }
     const requestId = answer.request_id;
     // The body is redacted already: a request_id that held the token shows the mark; one that
@@ -569,10 +576,15 @@ export class QueueClient {
     if (shownId !== requestId || requestId.includes(REDACTED)) {
       throw refuse("its request_id is too long or held the token, so it is not used.", shownId);
     }
-    const derived = deriveFollowUpUrls(this.provider, endpoint.app, requestId);
-    const pick = (field: "status_url" | "response_url" | "cancel_url", fallback: string) => {
+    // The provider's own routes, built only when the answer leaves one out.
+    let derived: FollowUpUrls | undefined;
+    const fallbackFor = (field: "status_url" | "response_url" | "cancel_url") => {
+      derived ??= deriveFollowUpUrls(this.provider, endpoint.app, requestId);
+      return field === "status_url" ? derived.statusUrl : field === "response_url" ? derived.responseUrl : derived.cancelUrl;
+    };
+    const pick = (field: "status_url" | "response_url" | "cancel_url") => {
       const raw = answer[field];
-      if (typeof raw !== "string" || raw === "") return fallback;
+      if (typeof raw !== "string" || raw === "") return fallbackFor(field);
       try {
         return followUrl(raw, this.provider, { allowForeignUrls: this.#allowForeignUrls, field, redact: this.#redact });
       } catch (error) {
@@ -584,15 +596,16 @@ export class QueueClient {
         throw error instanceof ForeignUrlError ? new ForeignUrlError(message, error.url, common) : new ProtocolError(message, common);
       }
     };
-    const handle: QueueHandle<Output> = {
+    const handle: QueueHandle<Output> = Object.freeze({
       requestId,
       endpointId: endpoint.id,
-      statusUrl: pick("status_url", derived.statusUrl),
-      responseUrl: pick("response_url", derived.responseUrl),
-      cancelUrl: pick("cancel_url", derived.cancelUrl),
+      statusUrl: pick("status_url"),
+      responseUrl: pick("response_url"),
+      cancelUrl: pick("cancel_url"),
       submittedAt: this.#clock.now(),
       ...(typeof answer.queue_position === "number" ? { queuePosition: answer.queue_position } : {}),
-    };
+    });
+    this.#ownHandles.add(handle);
     let status: QueueStatus = { status: "IN_QUEUE", logs: [] };
     if (typeof answer.status === "string") {
       try {
@@ -606,6 +619,8 @@ export class QueueClient {
 
   /** Handles may come from storage: their URLs are vetted again, exactly like fresh ones. */
   #resolveJob(job: JobRef<unknown>): ResolvedJob {
+    // Frozen when made: its fields are still the ones vetted then.
+    if (this.#ownHandles.has(job)) return job as QueueHandle<unknown>;
     if (!isRecord(job as unknown) || typeof job.requestId !== "string" || job.requestId === "") {
       throw new FluxkitError("A job reference needs a non-empty requestId: pass a handle from submit, or { endpoint, requestId }.");
     }

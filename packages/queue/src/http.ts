@@ -30,7 +30,7 @@ import {
   type RetryBudget,
   type RetryOptions,
 } from "./retry.js";
-import { followUrl } from "./urls.js";
+import { followUrl, originOf } from "./urls.js";
 
 /** The subset of `fetch` this package uses; inject your own (tests, proxies, instrumentation). */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -107,7 +107,14 @@ type Attempt =
     };
 
 export class HttpClient {
-  constructor(private readonly config: HttpConfig) {}
+  /** The client's own headers without any Authorization, and the one it sends instead: fixed per client. */
+  readonly #baseHeaders: Readonly<Record<string, string>>;
+  readonly #authorization: string | undefined;
+
+  constructor(private readonly config: HttpConfig) {
+    this.#baseHeaders = withoutAuthorization({}, config.headers);
+    this.#authorization = config.token === undefined ? undefined : authorizationValue(config.provider.auth, config.token);
+  }
 
   /** Sends with retries and returns the parsed JSON body of a successful answer. */
   async json(request: HttpRequest): Promise<JsonResponse> {
@@ -127,11 +134,11 @@ export class HttpClient {
 
   private async exchange(request: HttpRequest, mode: "json" | "open"): Promise<{ response: Response; text: string | undefined }> {
     const { provider, clock } = this.config;
-    const target = new URL(request.url);
+    const targetOrigin = originOf(request.url, provider);
     // Last line of defence: every URL reaching here was built or vetted by urls.ts.
-    if (target.origin !== provider.origin) {
+    if (targetOrigin !== provider.origin) {
       throw new ForeignUrlError(
-        `Refused to send ${request.operation} to ${this.show(target.origin)}: credentials are scoped to ${provider.origin}.`,
+        `Refused to send ${request.operation} to ${this.show(targetOrigin)}: credentials are scoped to ${provider.origin}.`,
         this.show(request.url),
       );
     }
@@ -164,8 +171,13 @@ export class HttpClient {
         budget.onSuccess();
         return { response, text: undefined };
       }
+      if (response.ok) {
+        budget.onSuccess();
+        return { response, text };
+      }
+      // Parsed here only for a refusal; a successful body is parsed once, by the caller.
       const body = text === undefined ? undefined : safeParse(text);
-      if (response.ok || request.acceptError?.(response.status, body) === true) {
+      if (request.acceptError?.(response.status, body) === true) {
         budget.onSuccess();
         return { response, text };
       }
@@ -273,7 +285,7 @@ export class HttpClient {
     const arrived = typeof response.url === "string" && response.url !== "" ? response.url : undefined;
     let arrivedOrigin: string | undefined;
     try {
-      arrivedOrigin = arrived === undefined ? undefined : new URL(arrived).origin;
+      arrivedOrigin = arrived === undefined ? undefined : originOf(arrived, this.config.provider);
     } catch {
       arrivedOrigin = "(invalid)";
     }
@@ -333,15 +345,9 @@ export class HttpClient {
   private headersFor(request: HttpRequest): Record<string, string> {
     const headers: Record<string, string> = { accept: request.accept ?? "application/json" };
     if (request.body !== undefined) headers["content-type"] = "application/json";
-    for (const source of [this.config.headers, request.headers ?? {}]) {
-      for (const [name, value] of Object.entries(source)) {
-        // The token only comes from the client's own configuration.
-        if (name.toLowerCase() !== "authorization") headers[name] = value;
-      }
-    }
-    if (this.config.token !== undefined) {
-      headers.authorization = authorizationValue(this.config.provider.auth, this.config.token);
-    }
+    Object.assign(headers, this.#baseHeaders);
+    if (request.headers !== undefined) withoutAuthorization(headers, request.headers);
+    if (this.#authorization !== undefined) headers.authorization = this.#authorization;
     return headers;
   }
 
@@ -415,6 +421,14 @@ export class HttpClient {
     if (!text.includes("\\") && clean) return parsed;
     return redactValue(parsed, exact ? redact.exact : redact);
   }
+}
+
+/** Copies `source` into `target`, leaving out any Authorization: the token only comes from the client's own configuration. */
+function withoutAuthorization(target: Record<string, string>, source: Readonly<Record<string, string>>): Record<string, string> {
+  for (const [name, value] of Object.entries(source)) {
+    if (name.toLowerCase() !== "authorization") target[name] = value;
+  }
+  return target;
 }
 
 function causeCode(cause: unknown): string {

@@ -36,9 +36,11 @@ export function createRedactor(secrets: readonly (string | undefined)[]): Redact
     variants.add(encodeURIComponent(secret));
   }
   const list = [...variants];
+  // Each secret's runs to look for, cut once here rather than on every call.
+  const searches = list.map((secret) => ({ secret, needles: needlesOf(secret) }));
   const redact = ((text: string) => {
     let out = text;
-    for (const secret of list) out = redactOne(out, secret);
+    for (const { secret, needles } of searches) out = redactOne(out, secret, needles);
     return out;
   }) as Redactor;
   Object.defineProperty(redact, "longest", { value: Math.max(0, ...list.map((s) => s.length)) });
@@ -62,13 +64,21 @@ export function createRedactor(secrets: readonly (string | undefined)[]): Redact
   return redact;
 }
 
-function redactOne(text: string, secret: string): string {
+/** Every run of MIN_FRAGMENT_LENGTH characters of the secret (the whole secret if shorter), by start index. */
+function needlesOf(secret: string): string[] {
+  const n = Math.min(MIN_FRAGMENT_LENGTH, secret.length);
+  const needles: string[] = [];
+  for (let i = 0; i + n <= secret.length; i++) needles.push(secret.slice(i, i + n));
+  return needles;
+}
+
+function redactOne(text: string, secret: string, needles: readonly string[]): string {
   const n = Math.min(MIN_FRAGMENT_LENGTH, secret.length);
   if (text.length < n) return text;
   // Ranges [start, end) of the text that are runs of the secret's characters, in secret order.
   const ranges: [number, number][] = [];
-  for (let i = 0; i + n <= secret.length; i++) {
-    const needle = secret.slice(i, i + n);
+  for (let i = 0; i < needles.length; i++) {
+    const needle = needles[i] as string;
     for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) {
       let start = at;
       let end = at + n;

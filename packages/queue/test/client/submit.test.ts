@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ProtocolError, RequestError, ValidationError } from "../../src/index.js";
+import { ForeignUrlError, ProtocolError, RequestError, ValidationError } from "../../src/index.js";
 import { fluxLora, fluxLoraImageToImage } from "../fixtures/endpoints.js";
 import { CHAINHUB, TOKEN, json, observedFetch, route, submitted, testClient } from "../helpers.js";
 
@@ -107,5 +107,20 @@ describe("cancel", () => {
     const { fetch } = observedFetch({ [route("PUT", "c3", "/cancel")]: json(400, { detail: "bad request" }) });
     const { client } = testClient(fetch);
     await expect(client.cancel({ endpoint: fluxLora, requestId: "c3" })).rejects.toBeInstanceOf(RequestError);
+  });
+
+  it("a handle it made is used as is (frozen); a copy with its URLs changed is vetted again", async () => {
+    const { fetch, calls } = observedFetch({
+      "POST /fal-ai/flux-lora": json(200, submitted("h9")),
+      [route("GET", "h9", "/status")]: json(200, { status: "IN_PROGRESS" }),
+    });
+    const { client } = testClient(fetch);
+    const handle = await client.submit(fluxLora, { prompt: "a" });
+    expect(Object.isFrozen(handle)).toBe(true);
+    expect(() => Object.assign(handle, { statusUrl: "https://evil.example/steal" })).toThrow(TypeError);
+    await expect(client.status(handle)).resolves.toMatchObject({ status: "IN_PROGRESS" });
+    const altered = { ...handle, statusUrl: "https://evil.example/steal" };
+    await expect(client.status(altered)).rejects.toBeInstanceOf(ForeignUrlError);
+    expect(calls.map((c) => c.url)).not.toContain("https://evil.example/steal");
   });
 });

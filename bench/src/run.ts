@@ -4,13 +4,13 @@
  *   tsx src/run.ts                 full run (minutes), writes bench/REPORT.md
  *   tsx src/run.ts --quick         small N, few runs (seconds): checks the harness; prints the report
  *                                  and leaves the committed bench/REPORT.md (a full run's) alone
- *   tsx src/run.ts --only <name>   one benchmark (repeatable): codegen-scale, client-overhead, …
+ *   tsx src/run.ts --only <name>   one benchmark (repeatable): codegen-scale, client-overhead, …;
+ *                                  printed only unless --merge or --report
  *   tsx src/run.ts --report <path> write the report there (with --quick too)
  *   tsx src/run.ts --only soak --merge   re-measure some sections into the existing report,
  *                                         keeping the others (the header says which run is which)
  */
 import { loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
 import { bundleSize } from "./bundle-size.js";
 import { clientOverhead } from "./client-overhead.js";
 import { codegenScale } from "./codegen-scale.js";
@@ -18,6 +18,7 @@ import { fleetScaling } from "./fleet-scaling.js";
 import { latencyToResult } from "./latency-to-result.js";
 import { memory } from "./memory.js";
 import { printSection, renderReport, type Section, writeReport } from "./report.js";
+import { reportPath } from "./report-path.js";
 import { soak } from "./soak.js";
 import { validation } from "./validation.js";
 
@@ -71,12 +72,13 @@ async function main(): Promise<void> {
     printSection(section);
     sections.push(section);
   }
-  // A quick run's figures are not worth keeping: it writes a report only where told to.
-  const report = args.report ?? (ctx.quick ? undefined : fileURLToPath(new URL("../REPORT.md", import.meta.url)));
+  const report = reportPath(args);
   const info = { quick: ctx.quick, runs: ctx.runs, startedAt, durationMs: performance.now() - t0, loadAtStart };
   if (report === undefined) {
     console.log(`\n${renderReport(sections, info)}`);
-    console.log("quick run: the report above is printed only; bench/REPORT.md is left as it is (--report <path> writes one)");
+    console.log(
+      `${ctx.quick ? "quick" : "partial"} run: the report above is printed only; bench/REPORT.md is left as it is (${ctx.quick ? "" : "--merge puts these sections into it, "}--report <path> writes one)`,
+    );
     return;
   }
   await writeReport(report, sections, info, args.merge);

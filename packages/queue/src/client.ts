@@ -576,15 +576,10 @@ export class QueueClient {
     if (shownId !== requestId || requestId.includes(REDACTED)) {
       throw refuse("its request_id is too long or held the token, so it is not used.", shownId);
     }
-    // The provider's own routes, built only when the answer leaves one out.
-    let derived: FollowUpUrls | undefined;
-    const fallbackFor = (field: "status_url" | "response_url" | "cancel_url") => {
-      derived ??= deriveFollowUpUrls(this.provider, endpoint.app, requestId);
-      return field === "status_url" ? derived.statusUrl : field === "response_url" ? derived.responseUrl : derived.cancelUrl;
-    };
-    const pick = (field: "status_url" | "response_url" | "cancel_url") => {
+    const derived = deriveFollowUpUrls(this.provider, endpoint.app, requestId);
+    const pick = (field: "status_url" | "response_url" | "cancel_url", fallback: string) => {
       const raw = answer[field];
-      if (typeof raw !== "string" || raw === "") return fallbackFor(field);
+      if (typeof raw !== "string" || raw === "") return fallback;
       try {
         return followUrl(raw, this.provider, { allowForeignUrls: this.#allowForeignUrls, field, redact: this.#redact });
       } catch (error) {
@@ -599,9 +594,9 @@ export class QueueClient {
     const handle: QueueHandle<Output> = Object.freeze({
       requestId,
       endpointId: endpoint.id,
-      statusUrl: pick("status_url"),
-      responseUrl: pick("response_url"),
-      cancelUrl: pick("cancel_url"),
+      statusUrl: pick("status_url", derived.statusUrl),
+      responseUrl: pick("response_url", derived.responseUrl),
+      cancelUrl: pick("cancel_url", derived.cancelUrl),
       submittedAt: this.#clock.now(),
       ...(typeof answer.queue_position === "number" ? { queuePosition: answer.queue_position } : {}),
     });

@@ -171,13 +171,9 @@ export class HttpClient {
         budget.onSuccess();
         return { response, text: undefined };
       }
-      if (response.ok) {
-        budget.onSuccess();
-        return { response, text };
-      }
-      // Parsed here only for a refusal; a successful body is parsed once, by the caller.
-      const body = text === undefined ? undefined : safeParse(text);
-      if (request.acceptError?.(response.status, body) === true) {
+      // A refusal's body is parsed here for acceptError; a successful one only once, by the caller.
+      const body = response.ok || text === undefined ? undefined : safeParse(text);
+      if (response.ok || request.acceptError?.(response.status, body) === true) {
         budget.onSuccess();
         return { response, text };
       }

@@ -1,5 +1,5 @@
 /** Configuration values shared by the in-process API and the CLI, and their parsing. */
-import { type AuthScheme, type ProviderName, providerNames, providerPresets } from "@fluxkit/protocol";
+import { type AuthScheme, isProviderName, type ProviderName, providerNames, providerPresets } from "@fluxkit/protocol";
 
 export type { AuthScheme, ProviderName };
 
@@ -73,7 +73,7 @@ function checkLatency(value: LatencySettings, option: string): LatencySettings {
 }
 
 export function parseProvider(value: string, option = "provider"): ProviderName {
-  if ((PROVIDERS as readonly string[]).includes(value)) return value as ProviderName;
+  if (isProviderName(value)) return value;
   throw new ConfigError(option, `Invalid ${option} "${value}": expected one of ${PROVIDERS.join(", ")}.`);
 }
 

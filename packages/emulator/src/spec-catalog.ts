@@ -5,7 +5,8 @@
  * emulator code, and no YAML is read at run time.
  */
 import { type EndpointSpecData, endpointSpecs, type InputFeatures, type QueueOperationId, type SpecOperation } from "@fluxkit/endpoints/specs";
-import { type AuthScheme, ConfigError, type ProviderName, PROVIDERS } from "./config.js";
+import { isProviderName } from "@fluxkit/protocol";
+import { type AuthScheme, ConfigError, type ProviderName } from "./config.js";
 
 export type JsonObject = { [key: string]: unknown };
 export type { EndpointSpecData, InputFeatures };
@@ -49,6 +50,6 @@ function toEndpointSpec(data: EndpointSpecData): EndpointSpec {
   if (submit === undefined) {
     throw new ConfigError("specs", `${data.id} (${data.specFile}) has no operation with operationId submit: fix the spec and run pnpm generate.`);
   }
-  const providers = data.servers.filter((s): s is ProviderServer => (PROVIDERS as readonly string[]).includes(s.provider));
+  const providers = data.servers.filter((s): s is ProviderServer => isProviderName(s.provider));
   return { ...data, document: { components: { schemas: data.schemas } }, providers, submit };
 }
